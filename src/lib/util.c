@@ -1,0 +1,81 @@
+/*
+ * util.c - see util.h.
+ */
+#include "util.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+void ot_time_fmt(const struct timeval *tv, char *buf, size_t len)
+{
+	struct tm tm;
+	time_t t = tv->tv_sec;
+	gmtime_r(&t, &tm);
+	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%06ld+0000",
+		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+		 tm.tm_min, tm.tm_sec, (long)tv->tv_usec);
+}
+
+size_t ot_strlcpy(char *dst, const char *src, size_t len)
+{
+	size_t n = strlen(src);
+	if (len) {
+		size_t c = n < len - 1 ? n : len - 1;
+		memcpy(dst, src, c);
+		dst[c] = '\0';
+	}
+	return n;
+}
+
+int ot_parse_u64(const char *s, uint64_t min, uint64_t max, bool allow_suffix, uint64_t *out)
+{
+	char *end;
+	if (!s || !isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno)
+		return -1;
+	while (*end == ' ')
+		end++;
+	if (*end && allow_suffix) {
+		uint64_t mul;
+		if (!strcasecmp(end, "k") || !strcasecmp(end, "kb") || !strcasecmp(end, "kib"))
+			mul = 1024ULL;
+		else if (!strcasecmp(end, "m") || !strcasecmp(end, "mb") || !strcasecmp(end, "mib"))
+			mul = 1024ULL * 1024;
+		else if (!strcasecmp(end, "g") || !strcasecmp(end, "gb") || !strcasecmp(end, "gib"))
+			mul = 1024ULL * 1024 * 1024;
+		else
+			return -1;
+		if (v > UINT64_MAX / mul)
+			return -1;
+		v *= mul;
+	} else if (*end) {
+		return -1;
+	}
+	if (v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int ot_parse_bool(const char *s)
+{
+	static const char *yes[] = { "yes", "true", "on", "1" };
+	static const char *no[] = { "no", "false", "off", "0" };
+	if (!s)
+		return -1;
+	for (size_t i = 0; i < OT_ARRAY_LEN(yes); i++) {
+		if (!strcasecmp(s, yes[i]))
+			return 1;
+		if (!strcasecmp(s, no[i]))
+			return 0;
+	}
+	return -1;
+}

@@ -1,0 +1,23 @@
+/*
+ * eve.h - the common head of every network EVE event: timestamp, flow_id,
+ * pcap_cnt, event_type, vlan, 5-tuple and proto, in Suricata's spelling.
+ */
+#ifndef OT_EVE_H
+#define OT_EVE_H
+
+#include "../lib/json.h"
+#include "packet.h"
+#include "flow.h"
+
+/*
+ * Open the top-level object and write the header.  p or f may be NULL.
+ * The 5-tuple comes from the flow (oriented by dir: 0 = client as source,
+ * 1 = server as source) or, without a flow, from the packet as it is.
+ */
+void eve_header(struct jw *w, const char *event_type, const struct packet *p,
+		const struct flow *f, int dir);
+
+/* "TCP", "UDP", "ICMP", "IPv6-ICMP", "GRE", or the number as text. */
+const char *eve_proto_name(uint8_t proto, char *buf, size_t len);
+
+#endif
