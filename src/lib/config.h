@@ -11,6 +11,7 @@
  * Keys a program does not know: an error in the file (a typo must not pass
  * silently); with --set, the caller decides (the sensor accepts Suricata's
  * option spellings and warns about the ones it has no equivalent for).
+ * A key given twice in one file is a warning, not an error: the later wins.
  */
 #ifndef OT_CONFIG_H
 #define OT_CONFIG_H
@@ -38,13 +39,17 @@ struct cfg_key {
 
 struct ot_config;
 
-/* A configuration holding the defaults of keys[0..n). */
+/* A configuration holding the defaults of keys[0..n).  The table is not
+ * copied: it must outlive the configuration (a static table).  NULL if the
+ * table itself is wrong (a bad default, a duplicate key; logged). */
 struct ot_config *cfg_new(const struct cfg_key *keys, size_t n);
 void cfg_free(struct ot_config *c);
 
 /* Read a YAML file.  Returns the number of problems found (0 = clean), each
  * already logged as an error with file and line; -1 if it cannot be read. */
 int cfg_load_file(struct ot_config *c, const char *path);
+/* The same for YAML text in memory; name stands for the file in messages. */
+int cfg_load_buffer(struct ot_config *c, const char *buf, size_t len, const char *name);
 
 /*
  * Apply "key=value".  Returns 0 when applied; 1 when the key is unknown and
@@ -55,7 +60,7 @@ int cfg_set(struct ot_config *c, const char *assignment, bool unknown_ok);
 /* Typed getters.  The key must be in the table (asserted). */
 bool cfg_bool(const struct ot_config *c, const char *key);
 uint64_t cfg_uint(const struct ot_config *c, const char *key);
-/* NULL when unset */
+/* The text as given (any type but CFG_LIST); NULL when unset. */
 const char *cfg_str(const struct ot_config *c, const char *key);
 /* Number of list items; *items points into the configuration. */
 size_t cfg_list(const struct ot_config *c, const char *key, const char *const **items);

@@ -74,6 +74,7 @@ struct app_ctx {
 	app_emit_fn emit;           /* where finished events go; may be NULL */
 	void *emit_arg;
 	bool redetect;              /* set by app_switch_protocol() */
+	bool tcp;                   /* the flow is TCP (false: UDP) */
 };
 
 struct app_parser {

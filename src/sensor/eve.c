@@ -32,8 +32,8 @@ static bool has_ports(uint8_t proto)
 	return proto == IPPROTO_TCP || proto == IPPROTO_UDP || proto == IPPROTO_SCTP;
 }
 
-void eve_header(struct jw *w, const char *event_type, const struct packet *p,
-		const struct flow *f, int dir)
+void eve_header(struct jw *w, const char *event_type, const struct timeval *tv,
+		const struct packet *p, const struct flow *f, int dir)
 {
 	char ts[40], a1[64], a2[64], pn[8];
 	const struct ot_addr *src, *dst;
@@ -43,11 +43,10 @@ void eve_header(struct jw *w, const char *event_type, const struct packet *p,
 	int vlan_cnt;
 
 	jw_obj_open(w, NULL);
-	if (p) {
-		ot_time_fmt(&p->ts, ts, sizeof(ts));
-		jw_str(w, "timestamp", ts);
-	} else if (f) {
-		ot_time_fmt(&f->last, ts, sizeof(ts));
+	if (!tv)
+		tv = p ? &p->ts : f ? &f->last : NULL;
+	if (tv) {
+		ot_time_fmt(tv, ts, sizeof(ts));
 		jw_str(w, "timestamp", ts);
 	}
 	if (f)

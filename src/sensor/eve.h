@@ -11,11 +11,12 @@
 
 /*
  * Open the top-level object and write the header.  p or f may be NULL.
+ * The time is ts when given, else the packet's, else the flow's last.
  * The 5-tuple comes from the flow (oriented by dir: 0 = client as source,
  * 1 = server as source) or, without a flow, from the packet as it is.
  */
-void eve_header(struct jw *w, const char *event_type, const struct packet *p,
-		const struct flow *f, int dir);
+void eve_header(struct jw *w, const char *event_type, const struct timeval *ts,
+		const struct packet *p, const struct flow *f, int dir);
 
 /* "TCP", "UDP", "ICMP", "IPv6-ICMP", "GRE", or the number as text. */
 const char *eve_proto_name(uint8_t proto, char *buf, size_t len);

@@ -41,6 +41,7 @@ struct flow {
 	uint8_t vlan_cnt;
 	bool alerted;
 	uint8_t icmp_type, icmp_code;   /* of the first packet (ICMP flows) */
+	uint8_t icmp_resp_type, icmp_resp_code;  /* of the first reply */
 
 	/* TCP */
 	struct tcp_session *tcp;
@@ -50,7 +51,8 @@ struct flow {
 	uint8_t app_proto_ts, app_proto_tc;   /* what each direction looked like */
 	uint8_t app_proto_orig;     /* before a protocol change, or APP_UNKNOWN */
 	bool app_done[2];           /* detection finished for the direction */
-	uint32_t app_probe_bytes[2];
+	uint8_t *app_buf[2];        /* bytes kept while detection needs more */
+	uint32_t app_buf_len[2];
 	const struct app_parser *parser;
 	void *app_state;
 	bool app_error;             /* parser gave up */

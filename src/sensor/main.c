@@ -1,0 +1,339 @@
+/*
+ * main.c - otasuke-sensor's command line.
+ *
+ * Reads capture files (-r) or captures live (-i), and writes EVE events into
+ * the log folder (-l).  Suricata's spelling of the options that suricata-verify
+ * and operators use is accepted (-k, --set, -S, --runmode, --simulate-ips):
+ * the ones with an equivalent here are honoured, the others are reported as
+ * ignored.  See docs/otasuke-sensor.md.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "sensor.h"
+#include "sensor-config.h"
+#include "source-pcap.h"
+#include "../lib/config.h"
+#include "../lib/log.h"
+
+#define DEFAULT_CONFIG "/etc/otasuke/otasuke.yaml"
+
+static volatile sig_atomic_t stop_flag;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_flag = 1;
+}
+
+static void usage(FILE *out)
+{
+	fputs(
+"Usage: otasuke-sensor [options] [BPF expression]\n"
+"Watch network traffic and write what happened as EVE JSON events.\n"
+"\n"
+"Input (one of):\n"
+"  -r PATH            read a pcap/pcapng file, or every file in a folder\n"
+"  -i IFACE           capture live on a network interface (needs root or CAP_NET_RAW)\n"
+"\n"
+"Options:\n"
+"  -c FILE            configuration file (default " DEFAULT_CONFIG " when it exists)\n"
+"  -l DIR             folder for eve.json (default: default-log-dir)\n"
+"  -F FILE            read the BPF filter from FILE\n"
+"  -k all|none        checksum validation (none: accept packets with bad checksums)\n"
+"  --set KEY=VALUE    override a configuration key (repeatable)\n"
+"  -T                 check the configuration, report every problem, and exit\n"
+"  -S FILE, -s FILE   rules (detection is not part of this build: ignored with a warning)\n"
+"  --summary          print a short summary of what was seen at the end\n"
+"  --dump-config      print every configuration key with its default and meaning\n"
+"  -v                 more diagnostics (repeat for debug)\n"
+"  -q                 only errors\n"
+"  --help, --version\n"
+"\n"
+"Accepted for Suricata compatibility and ignored: --runmode=MODE, --simulate-ips,\n"
+"--init-errors-fatal, -k none is honoured.\n"
+"Full reference: docs/otasuke-sensor.md and docs/otasuke-sensor.yaml.md.\n", out);
+}
+
+enum {
+	OPT_SET = 256, OPT_SUMMARY, OPT_DUMP_CONFIG, OPT_RUNMODE, OPT_SIMULATE_IPS,
+	OPT_INIT_FATAL, OPT_HELP, OPT_VERSION,
+};
+
+static const struct option long_opts[] = {
+	{ "set", required_argument, NULL, OPT_SET },
+	{ "summary", no_argument, NULL, OPT_SUMMARY },
+	{ "dump-config", no_argument, NULL, OPT_DUMP_CONFIG },
+	{ "runmode", required_argument, NULL, OPT_RUNMODE },
+	{ "simulate-ips", no_argument, NULL, OPT_SIMULATE_IPS },
+	{ "init-errors-fatal", no_argument, NULL, OPT_INIT_FATAL },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ NULL, 0, NULL, 0 },
+};
+
+struct cli {
+	const char *config;
+	const char *read;
+	const char *iface;
+	const char *logdir;
+	const char *bpf_file;
+	char *bpf;
+	const char *sets[64];
+	int nsets;
+	bool test_only;
+	bool summary;
+	int verbose;
+	bool quiet;
+};
+
+static char *read_bpf_file(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		ot_err("-F %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	char *buf = calloc(1, 65536);
+	size_t n = buf ? fread(buf, 1, 65535, f) : 0;
+	fclose(f);
+	if (buf)
+		buf[n] = '\0';
+	return buf;
+}
+
+static char *join_args(int argc, char **argv)
+{
+	size_t len = 1;
+	for (int i = 0; i < argc; i++)
+		len += strlen(argv[i]) + 1;
+	char *s = calloc(1, len);
+	for (int i = 0; s && i < argc; i++) {
+		if (i)
+			strcat(s, " ");
+		strcat(s, argv[i]);
+	}
+	return s;
+}
+
+/* 0 to go on, 1 to exit 0 now, -1 to exit with a usage error */
+static int parse_cli(int argc, char **argv, struct cli *c)
+{
+	int o;
+	while ((o = getopt_long(argc, argv, "c:r:i:l:F:k:S:s:Tvq", long_opts, NULL)) != -1) {
+		switch (o) {
+		case 'c': c->config = optarg; break;
+		case 'r': c->read = optarg; break;
+		case 'i': c->iface = optarg; break;
+		case 'l': c->logdir = optarg; break;
+		case 'F': c->bpf_file = optarg; break;
+		case 'k':
+			if (strcmp(optarg, "none") && strcmp(optarg, "all")) {
+				ot_err("-k %s: expected 'all' or 'none'", optarg);
+				return -1;
+			}
+			if (c->nsets < 64)
+				c->sets[c->nsets++] = strcmp(optarg, "all") ? "checksum-validation=no"
+									   : "checksum-validation=yes";
+			break;
+		case 'S':
+		case 's':
+			ot_warn("-%c %s: rule-based detection is not part of this build; rules ignored",
+				o, optarg);
+			break;
+		case 'T': c->test_only = true; break;
+		case 'v': c->verbose++; break;
+		case 'q': c->quiet = true; break;
+		case OPT_SET:
+			if (c->nsets >= 64) {
+				ot_err("too many --set options (at most 64)");
+				return -1;
+			}
+			c->sets[c->nsets++] = optarg;
+			break;
+		case OPT_SUMMARY: c->summary = true; break;
+		case OPT_DUMP_CONFIG:
+			cfg_print_docs(sensor_cfg_keys, sensor_cfg_nkeys, stdout);
+			return 1;
+		case OPT_RUNMODE:
+			ot_notice("--runmode=%s: this sensor has one run mode; ignored", optarg);
+			break;
+		case OPT_SIMULATE_IPS:
+			ot_warn("--simulate-ips: inline blocking is not part of this build; ignored");
+			break;
+		case OPT_INIT_FATAL: break;
+		case OPT_HELP:
+			usage(stdout);
+			return 1;
+		case OPT_VERSION:
+			printf("otasuke-sensor %s\n", OT_VERSION);
+			return 1;
+		default:
+			usage(stderr);
+			return -1;
+		}
+	}
+	if (optind < argc)
+		c->bpf = join_args(argc - optind, argv + optind);
+	return 0;
+}
+
+static int ensure_dir(const char *dir)
+{
+	struct stat sb;
+	if (stat(dir, &sb) == 0)
+		return S_ISDIR(sb.st_mode) ? 0 : -1;
+	if (mkdir(dir, 0750) < 0) {
+		ot_err("cannot create log folder %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* After the capture is open, a root sensor becomes run-as.user. */
+static int drop_privileges(const char *user, const char *logdir)
+{
+	if (geteuid() != 0)
+		return 0;
+	struct passwd *pw = getpwnam(user);
+	if (!pw) {
+		ot_err("run-as.user '%s' does not exist", user);
+		return -1;
+	}
+	if (chown(logdir, pw->pw_uid, pw->pw_gid) < 0)
+		ot_warn("cannot hand %s to %s: %s", logdir, user, strerror(errno));
+	if (setgroups(0, NULL) < 0 || setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0) {
+		ot_err("cannot become %s: %s", user, strerror(errno));
+		return -1;
+	}
+	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+	ot_info("running as %s", user);
+	return 0;
+}
+
+static struct ot_config *load_config(const struct cli *c, int *problems)
+{
+	struct ot_config *cfg = cfg_new(sensor_cfg_keys, sensor_cfg_nkeys);
+	*problems = 0;
+	if (!cfg)
+		return NULL;
+	const char *path = c->config;
+	if (!path && access(DEFAULT_CONFIG, R_OK) == 0)
+		path = DEFAULT_CONFIG;
+	if (path) {
+		int r = cfg_load_file(cfg, path);
+		*problems += r < 0 ? 1 : r;
+	}
+	for (int i = 0; i < c->nsets; i++) {
+		/* Suricata's keys that have no equivalent here only warn */
+		if (cfg_set(cfg, c->sets[i], true) < 0)
+			(*problems)++;
+	}
+	return cfg;
+}
+
+int main(int argc, char **argv)
+{
+	struct cli c = { 0 };
+	int rc = 1, problems;
+	struct sensor *s = NULL;
+	struct live_source *ls = NULL;
+	struct source_stats st = { 0 };
+
+	ot_log_init("otasuke-sensor");
+	int pr = parse_cli(argc, argv, &c);
+	if (pr)
+		return pr > 0 ? 0 : 2;
+	if (c.quiet)
+		ot_log_set_level(OT_LOG_ERROR);
+	else if (c.verbose)
+		ot_log_set_level(c.verbose > 1 ? OT_LOG_DEBUG : OT_LOG_INFO);
+
+	struct ot_config *cfg = load_config(&c, &problems);
+	if (!cfg)
+		return 1;
+	if (!c.quiet && !c.verbose) {
+		int lvl = ot_log_level_parse(cfg_str(cfg, "logging.level"));
+		if (lvl < 0) {
+			ot_err("logging.level '%s': expected error, warning, notice, info or debug",
+			       cfg_str(cfg, "logging.level"));
+			problems++;
+		} else {
+			ot_log_set_level(lvl);
+		}
+	}
+	if (c.test_only) {
+		if (problems)
+			ot_err("configuration has %d problem%s", problems, problems > 1 ? "s" : "");
+		else
+			printf("configuration OK\n");
+		cfg_free(cfg);
+		return problems ? 1 : 0;
+	}
+	if (problems)
+		goto out;
+	if (cfg_str(cfg, "logging.file") && ot_log_set_file(cfg_str(cfg, "logging.file")) < 0) {
+		ot_err("logging.file %s: %s", cfg_str(cfg, "logging.file"), strerror(errno));
+		goto out;
+	}
+	if (!c.iface)
+		c.iface = cfg_str(cfg, "pcap.interface");
+	if (!c.read && !c.iface) {
+		ot_err("nothing to read: give -r FILE or -i INTERFACE (see --help)");
+		rc = 2;
+		goto out;
+	}
+	if (c.bpf_file && !(c.bpf = read_bpf_file(c.bpf_file)))
+		goto out;
+	const char *bpf = c.bpf ? c.bpf : cfg_str(cfg, "pcap.bpf-filter");
+	const char *logdir = c.logdir ? c.logdir : cfg_str(cfg, "default-log-dir");
+	if (ensure_dir(logdir) < 0)
+		goto out;
+
+	if (c.iface && !c.read) {
+		struct live_opts lo = {
+			.iface = c.iface, .bpf = bpf,
+			.promisc = cfg_bool(cfg, "pcap.promisc"),
+			.snaplen = (int)cfg_uint(cfg, "pcap.snaplen"),
+			.buffer_size = (int)cfg_uint(cfg, "pcap.buffer-size"),
+		};
+		if (!(ls = source_live_open(&lo)))
+			goto out;
+	}
+	if (!(s = sensor_new(cfg, logdir)))
+		goto out;
+
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	if (ls) {
+		if (drop_privileges(cfg_str(cfg, "run-as.user"), logdir) < 0)
+			goto out;
+		ot_notice("capturing on %s", c.iface);
+		rc = source_live_run(ls, s, &stop_flag, &st) < 0 ? 1 : 0;
+		if (st.kernel_drops)
+			ot_warn("%s: the kernel dropped %llu packets", c.iface,
+				(unsigned long long)st.kernel_drops);
+	} else {
+		rc = source_read_path(s, c.read, bpf, &stop_flag, &st) < 0 ? 1 : 0;
+	}
+	sensor_finish(s);
+	if (c.summary) {
+		sensor_summary(s, stdout);
+		printf("Events are in %s/%s\n", logdir, cfg_str(cfg, "outputs.eve.filename"));
+	}
+out:
+	sensor_free(s);
+	source_live_close(ls);
+	cfg_free(cfg);
+	free(c.bpf);
+	return rc;
+}

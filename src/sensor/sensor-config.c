@@ -1,0 +1,68 @@
+/*
+ * sensor-config.c - the sensor's configuration keys.  Names follow
+ * Suricata's suricata.yaml where a key means the same thing, so that
+ * Suricata's `--set` options work unchanged.
+ */
+#include "sensor-config.h"
+
+#include <stdint.h>
+
+#define U32 UINT32_MAX
+#define GB(n) ((uint64_t)(n) << 30)
+
+const struct cfg_key sensor_cfg_keys[] = {
+	{ "sensor.id", CFG_STR, NULL, 0, 0, "name of this sensor in events (default: the host name)" },
+	{ "sensor.tenant", CFG_STR, NULL, 0, 0, "tenant (customer) id written into events" },
+	{ "run-as.user", CFG_STR, "nobody", 0, 0, "live capture: the user the sensor becomes once the capture is open" },
+	{ "default-log-dir", CFG_STR, "/var/log/otasuke", 0, 0, "folder for eve.json (-l overrides)" },
+
+	{ "logging.level", CFG_STR, "notice", 0, 0, "error, warning, notice, info or debug" },
+	{ "logging.file", CFG_STR, NULL, 0, 0, "write diagnostics to this file instead of stderr" },
+
+	{ "outputs.eve.enabled", CFG_BOOL, "yes", 0, 0, "write EVE events to a file" },
+	{ "outputs.eve.filename", CFG_STR, "eve.json", 0, 0, "file name, relative to the log folder" },
+	{ "outputs.eve.rotate-size", CFG_SIZE, "100mb", 0, GB(64), "rotate eve.json when it reaches this size (0: never)" },
+	{ "outputs.eve.rotate-count", CFG_UINT, "5", 0, 1000, "rotated files kept (eve.json.1 ... .N)" },
+	{ "outputs.eve.anomaly", CFG_BOOL, "yes", 0, 0, "log decoder and protocol anomalies" },
+
+	{ "pcap.interface", CFG_STR, NULL, 0, 0, "interface for live capture (-i overrides)" },
+	{ "pcap.bpf-filter", CFG_STR, NULL, 0, 0, "BPF filter expression for capture and files (-F overrides)" },
+	{ "pcap.promisc", CFG_BOOL, "yes", 0, 0, "put the interface in promiscuous mode" },
+	{ "pcap.snaplen", CFG_UINT, "65535", 64, 262144, "bytes captured per packet" },
+	{ "pcap.buffer-size", CFG_SIZE, "64mb", 1 << 20, GB(2), "kernel capture buffer size" },
+
+	{ "decoder.vxlan.enabled", CFG_BOOL, "yes", 0, 0, "decode VXLAN tunnels" },
+	{ "decoder.vxlan.ports", CFG_UINT, "4789", 1, 65535, "UDP port of VXLAN" },
+	{ "decoder.teredo.enabled", CFG_BOOL, "yes", 0, 0, "decode Teredo (IPv6 in UDP 3544)" },
+	{ "decoder.erspan.typeI.enabled", CFG_BOOL, "yes", 0, 0, "decode ERSPAN type I inside GRE" },
+	{ "decoder.recursion-level.use-for-tracking", CFG_BOOL, "yes", 0, 0, "tunnel depth is part of the flow key" },
+	{ "vlan.use-for-tracking", CFG_BOOL, "yes", 0, 0, "VLAN ids are part of the flow key" },
+	{ "checksum-validation", CFG_BOOL, "no", 0, 0, "ignore packets with bad checksums (-k all/none)" },
+
+	{ "defrag.memcap", CFG_SIZE, "32mb", 1 << 16, GB(4), "memory for IP fragments waiting for reassembly" },
+	{ "defrag.timeout", CFG_UINT, "60", 1, 3600, "seconds a fragment waits for the rest of its datagram" },
+
+	{ "flow.memcap", CFG_SIZE, "128mb", 1 << 20, GB(64), "memory for flows; the least recently used are evicted beyond it" },
+	{ "flow.hash-size", CFG_UINT, "65536", 1, 1 << 26, "flow hash buckets" },
+	{ "flow-timeouts.default.new", CFG_UINT, "30", 0, U32, "seconds (other IP protocols, one-sided)" },
+	{ "flow-timeouts.default.established", CFG_UINT, "300", 0, U32, "seconds (other IP protocols, two-sided)" },
+	{ "flow-timeouts.tcp.new", CFG_UINT, "60", 0, U32, "seconds (TCP before the handshake completes)" },
+	{ "flow-timeouts.tcp.established", CFG_UINT, "600", 0, U32, "seconds (TCP established)" },
+	{ "flow-timeouts.tcp.closed", CFG_UINT, "60", 0, U32, "seconds (TCP after FIN or RST)" },
+	{ "flow-timeouts.udp.new", CFG_UINT, "30", 0, U32, "seconds (UDP one-sided)" },
+	{ "flow-timeouts.udp.established", CFG_UINT, "300", 0, U32, "seconds (UDP two-sided)" },
+	{ "flow-timeouts.icmp.new", CFG_UINT, "30", 0, U32, "seconds (ICMP one-sided)" },
+	{ "flow-timeouts.icmp.established", CFG_UINT, "300", 0, U32, "seconds (ICMP two-sided)" },
+
+	{ "stream.memcap", CFG_SIZE, "256mb", 1 << 20, GB(64), "memory for out-of-order TCP data" },
+	{ "stream.midstream", CFG_BOOL, "no", 0, 0, "follow TCP sessions whose handshake was not seen" },
+	{ "stream.async-oneside", CFG_BOOL, "no", 0, 0, "reassemble sessions of which only one side is seen" },
+	{ "stream.inline", CFG_BOOL, "no", 0, 0, "hand TCP data on without waiting for the acknowledgement" },
+	{ "stream.reassembly.depth", CFG_SIZE, "1mb", 0, GB(4), "bytes reassembled per direction (0: all)" },
+
+	{ "app-layer.protocols.http.enabled", CFG_BOOL, "yes", 0, 0, "detect and log HTTP/1.x" },
+	{ "app-layer.protocols.tls.enabled", CFG_BOOL, "yes", 0, 0, "detect and log TLS" },
+	{ "app-layer.protocols.dns.enabled", CFG_BOOL, "yes", 0, 0, "detect and log DNS" },
+};
+
+const size_t sensor_cfg_nkeys = sizeof(sensor_cfg_keys) / sizeof(sensor_cfg_keys[0]);

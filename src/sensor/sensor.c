@@ -1,0 +1,289 @@
+/*
+ * sensor.c - the packet pipeline (see sensor.h).
+ */
+#include "sensor.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <netinet/in.h>
+
+#include "app-engine.h"
+#include "decode.h"
+#include "eve.h"
+#include "flow-table.h"
+#include "log-flow.h"
+#include "output.h"
+#include "stream.h"
+#include "../lib/config.h"
+#include "../lib/json.h"
+#include "../lib/log.h"
+
+struct sensor {
+	struct decode_ctx dc;
+	struct flow_table *ft;
+	struct stream_ctx sc;
+	struct app_engine ae;
+	struct output *out;
+	struct jw jw;
+	bool log_anomaly;
+	bool checksum_validate;
+	uint64_t flow_pkts;
+	uint64_t csum_dropped;
+	struct timeval first_ts, last_ts;
+};
+
+static void emit(void *arg, const char *line, size_t len)
+{
+	struct sensor *s = arg;
+	output_write(s->out, line, len);
+}
+
+static void stream_deliver(void *arg, struct flow *f, const struct packet *p, int dir,
+			   const uint8_t *data, size_t len, size_t gap)
+{
+	struct sensor *s = arg;
+	app_engine_data(&s->ae, f, p, dir, data, len, gap);
+}
+
+static void flow_ended(void *arg, struct flow *f, enum flow_end_reason reason)
+{
+	struct sensor *s = arg;
+	if (f->key.proto == IPPROTO_TCP)
+		stream_flow_end(&s->sc, f);
+	app_engine_flow_end(&s->ae, f);
+	log_flow(&s->jw, f, reason);
+	if (jw_ok(&s->jw))
+		output_write(s->out, s->jw.buf, s->jw.len);
+	stream_session_free(&s->sc, f);
+	app_engine_flow_free(f);
+}
+
+static void decode_cfg_from(struct decode_cfg *dcfg, const struct ot_config *cfg)
+{
+	decode_cfg_defaults(dcfg);
+	dcfg->checksum_validate = cfg_bool(cfg, "checksum-validation");
+	dcfg->vxlan = cfg_bool(cfg, "decoder.vxlan.enabled");
+	dcfg->vxlan_ports[0] = (uint16_t)cfg_uint(cfg, "decoder.vxlan.ports");
+	dcfg->teredo = cfg_bool(cfg, "decoder.teredo.enabled");
+	dcfg->erspan = cfg_bool(cfg, "decoder.erspan.typeI.enabled");
+	dcfg->track_depth = cfg_bool(cfg, "decoder.recursion-level.use-for-tracking");
+	dcfg->defrag_memcap = (uint32_t)cfg_uint(cfg, "defrag.memcap");
+	dcfg->defrag_timeout = (uint32_t)cfg_uint(cfg, "defrag.timeout");
+}
+
+static void flow_cfg_from(struct flow_cfg *fcfg, const struct ot_config *cfg)
+{
+	static const char *const protos[FLOW_PROTO_MAX] = { "tcp", "udp", "icmp", "default" };
+	static const char *const states[FLOW_TO_MAX] = { "new", "established", "closed" };
+	char key[64];
+	flow_cfg_defaults(fcfg);
+	fcfg->memcap = cfg_uint(cfg, "flow.memcap");
+	fcfg->hash_size = (uint32_t)cfg_uint(cfg, "flow.hash-size");
+	fcfg->track_vlan = cfg_bool(cfg, "vlan.use-for-tracking");
+	fcfg->track_depth = cfg_bool(cfg, "decoder.recursion-level.use-for-tracking");
+	for (int p = 0; p < FLOW_PROTO_MAX; p++) {
+		for (int st = 0; st < FLOW_TO_MAX; st++) {
+			if (st == FLOW_TO_CLOSED && p != FLOW_PROTO_TCP)
+				continue;
+			snprintf(key, sizeof(key), "flow-timeouts.%s.%s", protos[p], states[st]);
+			fcfg->timeout[p][st] = (uint32_t)cfg_uint(cfg, key);
+		}
+	}
+}
+
+struct sensor *sensor_new(const struct ot_config *cfg, const char *logdir)
+{
+	struct sensor *s = calloc(1, sizeof(*s));
+	struct decode_cfg dcfg;
+	struct flow_cfg fcfg;
+	struct stream_cfg scfg = {
+		.midstream = cfg_bool(cfg, "stream.midstream"),
+		.async_oneside = cfg_bool(cfg, "stream.async-oneside"),
+		.inline_mode = cfg_bool(cfg, "stream.inline"),
+		.depth = cfg_uint(cfg, "stream.reassembly.depth"),
+		.memcap = cfg_uint(cfg, "stream.memcap"),
+	};
+	if (!s)
+		return NULL;
+	jw_init(&s->jw);
+	s->log_anomaly = cfg_bool(cfg, "outputs.eve.anomaly");
+	decode_cfg_from(&dcfg, cfg);
+	flow_cfg_from(&fcfg, cfg);
+	s->out = output_open(cfg, logdir);
+	if (!s->out || decode_ctx_init(&s->dc, &dcfg) < 0)
+		goto err;
+	s->ft = flow_table_new(&fcfg, flow_ended, s);
+	if (!s->ft)
+		goto err;
+	stream_ctx_init(&s->sc, &scfg, stream_deliver, s);
+	app_engine_init(&s->ae, emit, s);
+	s->ae.enabled[APP_HTTP] = cfg_bool(cfg, "app-layer.protocols.http.enabled");
+	s->ae.enabled[APP_TLS] = cfg_bool(cfg, "app-layer.protocols.tls.enabled");
+	s->ae.enabled[APP_DNS] = cfg_bool(cfg, "app-layer.protocols.dns.enabled");
+	return s;
+err:
+	ot_err("the packet pipeline could not be set up");
+	output_close(s->out);
+	jw_free(&s->jw);
+	free(s);
+	return NULL;
+}
+
+static void log_anomalies(struct sensor *s, const struct packet *p)
+{
+	for (int i = 0; i < p->event_cnt; i++) {
+		log_decode_anomaly(&s->jw, p, p->events[i]);
+		if (jw_ok(&s->jw))
+			output_write(s->out, s->jw.buf, s->jw.len);
+	}
+}
+
+void sensor_tick(struct sensor *s, const struct timeval *now)
+{
+	flow_table_timeout(s->ft, now);
+	decode_defrag_timeout(&s->dc, now);
+}
+
+void sensor_packet(struct sensor *s, struct packet *p)
+{
+	if (!s->first_ts.tv_sec && !s->first_ts.tv_usec)
+		s->first_ts = p->ts;
+	s->last_ts = p->ts;
+	sensor_tick(s, &p->ts);
+
+	enum decode_result r = decode_packet(&s->dc, p);
+	if (p->event_cnt && s->log_anomaly)
+		log_anomalies(s, p);
+	if (r == DECODE_OK && p->csum_bad && s->dc.cfg.checksum_validate) {
+		s->csum_dropped++;
+		r = DECODE_INVALID;
+	}
+	if (r == DECODE_OK) {
+		struct flow *f = flow_handle_packet(s->ft, p);
+		if (f) {
+			s->flow_pkts++;
+			if (p->proto == IPPROTO_TCP)
+				stream_packet(&s->sc, f, p);
+			else if (p->proto == IPPROTO_UDP && p->payload_len)
+				app_engine_data(&s->ae, f, p, p->dir, p->payload, p->payload_len, 0);
+		}
+	}
+	packet_release(p);
+}
+
+static void stats_event(struct sensor *s)
+{
+	const struct decode_stats *d = &s->dc.stats;
+	const struct flow_stats *fs = flow_table_stats(s->ft);
+	struct jw *w = &s->jw;
+	jw_reset(w);
+	eve_header(w, "stats", &s->last_ts, NULL, NULL, 0);
+	jw_obj_open(w, "stats");
+	jw_int(w, "uptime", (int64_t)(s->last_ts.tv_sec - s->first_ts.tv_sec));
+	jw_obj_open(w, "decoder");
+	jw_uint(w, "pkts", d->pkts);
+	jw_uint(w, "bytes", d->bytes);
+	jw_uint(w, "ipv4", d->ipv4);
+	jw_uint(w, "ipv6", d->ipv6);
+	jw_uint(w, "tcp", d->tcp);
+	jw_uint(w, "udp", d->udp);
+	jw_uint(w, "icmpv4", d->icmpv4);
+	jw_uint(w, "icmpv6", d->icmpv6);
+	jw_uint(w, "arp", d->arp);
+	jw_uint(w, "gre", d->gre);
+	jw_uint(w, "vlan", d->vlan);
+	jw_uint(w, "tunnels", d->tunnels);
+	jw_uint(w, "other", d->other);
+	jw_uint(w, "invalid", d->invalid);
+	jw_uint(w, "checksum_dropped", s->csum_dropped);
+	jw_obj_open(w, "defrag");
+	jw_uint(w, "held", d->frag_held);
+	jw_uint(w, "reassembled", d->frag_reassembled);
+	jw_uint(w, "dropped", d->frag_dropped);
+	jw_obj_close(w);
+	jw_obj_close(w);
+	jw_obj_open(w, "flow");
+	jw_uint(w, "pkts", s->flow_pkts);
+	jw_uint(w, "created", fs->created);
+	jw_uint(w, "peak", fs->peak);
+	jw_uint(w, "ended_timeout", fs->ended_timeout);
+	jw_uint(w, "ended_forced", fs->ended_forced);
+	jw_uint(w, "ended_shutdown", fs->ended_shutdown);
+	jw_uint(w, "reused", fs->reused);
+	jw_uint(w, "memcap_evictions", fs->memcap_evictions);
+	jw_obj_close(w);
+	jw_obj_open(w, "tcp");
+	jw_uint(w, "sessions", s->sc.stats.sessions);
+	jw_uint(w, "midstream", s->sc.stats.midstream);
+	jw_uint(w, "retransmits", s->sc.stats.retransmits);
+	jw_uint(w, "overlaps", s->sc.stats.overlaps);
+	jw_uint(w, "gaps", s->sc.stats.gaps);
+	jw_uint(w, "memcap_drops", s->sc.stats.memcap_drops);
+	jw_uint(w, "depth_reached", s->sc.stats.depth_reached);
+	jw_obj_close(w);
+	jw_obj_open(w, "app_layer");
+	jw_obj_open(w, "flow");
+	for (int i = APP_FAILED; i < APP_PROTO_MAX; i++)
+		if (s->ae.stats.flows[i])
+			jw_uint(w, app_proto_name(i), s->ae.stats.flows[i]);
+	jw_obj_close(w);
+	jw_uint(w, "parse_errors", s->ae.stats.parse_errors);
+	jw_obj_close(w);
+	jw_obj_close(w);
+	jw_obj_close(w);
+	if (jw_ok(w))
+		output_write(s->out, w->buf, w->len);
+}
+
+void sensor_finish(struct sensor *s)
+{
+	flow_table_end_all(s->ft, FLOW_END_SHUTDOWN);
+	stats_event(s);
+	output_flush(s->out);
+}
+
+void sensor_free(struct sensor *s)
+{
+	if (!s)
+		return;
+	flow_table_free(s->ft);
+	decode_ctx_destroy(&s->dc);
+	app_engine_destroy(&s->ae);
+	output_close(s->out);
+	jw_free(&s->jw);
+	free(s);
+}
+
+void sensor_counts(const struct sensor *s, struct sensor_counts *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->pkts = s->dc.stats.pkts;
+	c->bytes = s->dc.stats.bytes;
+	c->flow_pkts = s->flow_pkts;
+	c->noflow_pkts = s->dc.stats.other + s->dc.stats.arp;
+	c->invalid_pkts = s->dc.stats.invalid;
+	c->frag_held = s->dc.stats.frag_held;
+	c->flows = flow_table_stats(s->ft)->created;
+	c->events = output_count(s->out, NULL);
+}
+
+static void print_type(void *arg, const char *type, uint64_t n)
+{
+	fprintf(arg, "  %-10s %llu\n", type, (unsigned long long)n);
+}
+
+void sensor_summary(const struct sensor *s, FILE *out)
+{
+	struct sensor_counts c;
+	sensor_counts(s, &c);
+	fprintf(out, "Read %llu packets (%llu bytes) in %llu flows.\n",
+		(unsigned long long)c.pkts, (unsigned long long)c.bytes,
+		(unsigned long long)c.flows);
+	fprintf(out, "Protocols recognised:");
+	for (int i = APP_HTTP; i < APP_PROTO_MAX; i++)
+		if (s->ae.stats.flows[i])
+			fprintf(out, " %s %llu", app_proto_name(i),
+				(unsigned long long)s->ae.stats.flows[i]);
+	fprintf(out, "\nEvents written (%llu), by type:\n", (unsigned long long)c.events);
+	output_each_type(s->out, print_type, out);
+}
