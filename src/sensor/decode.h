@@ -41,9 +41,21 @@ struct decode_stats {
 	uint64_t ipv4, ipv6, tcp, udp, icmpv4, icmpv6, arp, gre, vlan, tunnels;
 	uint64_t other;             /* not IP: counted, no flow */
 	uint64_t invalid;           /* decoding stopped on an error */
-	uint64_t frag_held;         /* fragments held by reassembly (no flow) */
+	uint64_t frag_held;         /* fragments held by reassembly (no flow),
+	                             * including ones it refused (memcap, caps) */
 	uint64_t frag_reassembled;  /* datagrams completed */
 	uint64_t frag_dropped;      /* fragments given up (timeout, memcap, overlap) */
+	/*
+	 * Every call ends in exactly one of ok/noflow/invalid, and every
+	 * DECODE_NOFLOW in exactly one of arp/other/frag_held, so
+	 * pkts == ok + noflow + invalid and noflow == arp + other + frag_held.
+	 * The per-protocol counters above and below count headers seen, at
+	 * every layer (a GRE-tunnelled ICMP packet counts two ipv4).
+	 */
+	uint64_t ok, noflow;
+	uint64_t ethernet, sll, null, raw, ppp, pppoe, mpls, nsh, etag, ieee8021ah;
+	uint64_t sctp, erspan, vxlan, teredo, ipip;
+	uint64_t unknown_ethertype;
 };
 
 struct decode_ctx {
@@ -145,6 +157,34 @@ enum decode_event {
 	DEV_TOO_MANY_LAYERS,
 	DEV_IPV4_IN_IPV6_WRONG_IP_VER,
 	DEV_IPV6_IN_IPV6_WRONG_IP_VER,
+	/* added with the decoders */
+	DEV_IPV4_ICMPV6,
+	DEV_IPV6_ICMPV4,
+	DEV_IPV6_FRAG_IGNORED,
+	DEV_IPV6_RH_TYPE_0,
+	DEV_IPV6_IN_IPV6_TOO_SMALL,
+	DEV_IPV4_IN_IPV6_TOO_SMALL,
+	DEV_GRE_VERSION0_MALFORMED_SRE_HDR,
+	DEV_SCTP_PKT_TOO_SMALL,
+	DEV_LTNULL_PKT_TOO_SMALL,
+	DEV_LTNULL_UNSUPPORTED_TYPE,
+	DEV_PPP_PKT_TOO_SMALL,
+	DEV_PPP_UNSUP_PROTO,
+	DEV_PPPOE_PKT_TOO_SMALL,
+	DEV_PPPOE_WRONG_CODE,
+	DEV_CHDLC_PKT_TOO_SMALL,
+	DEV_MPLS_HEADER_TOO_SMALL,
+	DEV_MPLS_PKT_TOO_SMALL,
+	DEV_MPLS_UNKNOWN_PAYLOAD_TYPE,
+	DEV_NSH_HEADER_TOO_SMALL,
+	DEV_NSH_UNSUPPORTED_VERSION,
+	DEV_NSH_BAD_HEADER_LENGTH,
+	DEV_NSH_RESERVED_TYPE,
+	DEV_NSH_UNSUPPORTED_TYPE,
+	DEV_NSH_UNKNOWN_PAYLOAD,
+	DEV_ETAG_HEADER_TOO_SMALL,
+	DEV_IEEE8021AH_HEADER_TOO_SMALL,
+	DEV_PPI_PKT_TOO_SMALL,
 	DEV_MAX
 };
 

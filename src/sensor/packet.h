@@ -36,6 +36,8 @@ struct packet {
 	uint16_t vlan[PKT_MAX_VLAN];
 	uint8_t vlan_cnt;
 	uint8_t depth;              /* tunnel depth of the headers below */
+	uint16_t ethertype;         /* last link-layer protocol walked (0x0800,
+	                             * 0x86dd, 0x0806 ARP, ...), 0 if none */
 
 	/* layer 3 */
 	uint8_t ip_ver;             /* 4, 6 or 0 (not IP) */
@@ -44,8 +46,10 @@ struct packet {
 	uint8_t ttl;                /* TTL / hop limit */
 	uint16_t ip_id;
 	const uint8_t *l3;
-	uint32_t l3_len;            /* bytes of the IP packet (header + payload) */
+	uint32_t l3_len;            /* bytes of the IP packet (header + payload);
+	                             * for ARP (ip_ver 0), the ARP message */
 	bool frag;                  /* a fragment (not yet reassembled) */
+	bool csum_bad;              /* a checksum was wrong (only when validating) */
 
 	/* layer 4 */
 	uint16_t sport, dport;
@@ -57,6 +61,11 @@ struct packet {
 	uint8_t tcp_wscale;         /* from options, 0xff when absent */
 	bool tcp_has_ts;
 	uint32_t tcp_tsval, tcp_tsecr;
+	uint16_t tcp_mss;           /* MSS option, 0 when absent */
+	bool tcp_sack_ok;           /* SACK-permitted option */
+	uint8_t tcp_sack_cnt;       /* SACK blocks in the SACK option */
+	const uint8_t *tcp_sack;    /* the blocks: tcp_sack_cnt x (left, right)
+	                             * edges, 4 bytes each, big endian */
 	uint8_t icmp_type, icmp_code;
 	const uint8_t *payload;
 	uint32_t payload_len;
@@ -71,6 +80,19 @@ struct packet {
 
 	/* owned buffer when the packet was reassembled from fragments */
 	uint8_t *owned;
+
+	/*
+	 * The outermost IP layer of a tunnelled packet, valid only when
+	 * depth > 0 (not cleared otherwise).  Suricata gives the carrier of a
+	 * UDP tunnel (VXLAN, Teredo) a flow of its own and writes it as an
+	 * alert's "tunnel" object; sport/dport are 0 for GRE and IP-in-IP.
+	 */
+	struct {
+		struct ot_addr src, dst;
+		uint16_t sport, dport;
+		uint8_t ip_ver, proto;
+		uint32_t len;       /* bytes of the outer IP packet */
+	} outer;
 };
 
 #endif

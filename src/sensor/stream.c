@@ -106,6 +106,7 @@ static void dir_add(struct stream_ctx *sc, struct sdir *d, uint32_t seq,
 		    const uint8_t *data, uint32_t len)
 {
 	uint32_t end = seq + len;
+	uint32_t held = 0;      /* bytes of this segment we already had */
 	if (SEQ_LEQ(end, d->base)) {
 		sc->stats.retransmits++;
 		return;
@@ -115,20 +116,18 @@ static void dir_add(struct stream_ctx *sc, struct sdir *d, uint32_t seq,
 		data += cut;
 		seq += cut;
 		len -= cut;
-		sc->stats.overlaps++;
+		held += cut;
 	}
 	if (sc->cfg.depth) {
 		uint64_t at = (uint32_t)(seq - d->isn);
-		if (at >= sc->cfg.depth) {
+		if (at + len > sc->cfg.depth) {
 			if (!d->depth_hit)
 				sc->stats.depth_reached++;
 			d->depth_hit = true;
-			return;
-		}
-		if (at + len > sc->cfg.depth) {
+			if (at >= sc->cfg.depth)
+				return;
 			len = (uint32_t)(sc->cfg.depth - at);
 			end = seq + len;
-			d->depth_hit = true;
 		}
 	}
 	if (SEQ_GT(end, d->high))
@@ -140,7 +139,7 @@ static void dir_add(struct stream_ctx *sc, struct sdir *d, uint32_t seq,
 		struct seg *s = *link;
 		if (!s) {
 			seg_insert(sc, link, cur, data + (cur - seq), end - cur);
-			return;
+			break;
 		}
 		uint32_t s_end = s->seq + s->len;
 		if (SEQ_LEQ(s_end, cur)) {
@@ -149,7 +148,8 @@ static void dir_add(struct stream_ctx *sc, struct sdir *d, uint32_t seq,
 		}
 		if (SEQ_LEQ(s->seq, cur)) {
 			/* cur lies inside s: those bytes are already held */
-			sc->stats.overlaps++;
+			uint32_t stop = SEQ_LT(end, s_end) ? end : s_end;
+			held += stop - cur;
 			cur = s_end;
 			link = &s->next;
 			continue;
@@ -159,10 +159,12 @@ static void dir_add(struct stream_ctx *sc, struct sdir *d, uint32_t seq,
 		seg_insert(sc, link, cur, data + (cur - seq), piece_end - cur);
 		if (*link != s)
 			link = &(*link)->next;
-		if (piece_end != end)
-			sc->stats.overlaps++;
 		cur = piece_end;
 	}
+	if (held && held >= (uint32_t)(end - seq))
+		sc->stats.retransmits++;
+	else if (held)
+		sc->stats.overlaps++;
 }
 
 static void deliver_gap(struct stream_ctx *sc, struct flow *f, const struct packet *p,
