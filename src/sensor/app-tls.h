@@ -22,6 +22,10 @@ const char *app_tls_cert_subject(const void *state);
 const char *app_tls_cert_issuer(const void *state);
 const char *app_tls_cert_serial(const void *state);
 const char *app_tls_cert_fingerprint(const void *state);
+/* The client's certificate, when it sent one in the clear (TLS <= 1.2). */
+const char *app_tls_client_cert_subject(const void *state);
+const char *app_tls_client_cert_issuer(const void *state);
+const char *app_tls_client_cert_fingerprint(const void *state);
 /* Fingerprints: 32 lowercase hex digits, and the 36-character JA4. */
 const char *app_tls_ja3_hash(const void *state);
 const char *app_tls_ja3_string(const void *state);
@@ -31,7 +35,7 @@ const char *app_tls_ja4(const void *state);
  * wire value (0x0303 = TLS 1.2), and its EVE spelling ("TLS 1.2"). */
 uint16_t app_tls_version(const void *state);
 const char *app_tls_version_str(uint16_t version, char *buf, size_t len);
-/* The handshake is over (both sides encrypt) as far as we can tell. */
+/* The server's side of the handshake is over: the `tls` event is out. */
 bool app_tls_handshake_done(const void *state);
 
 #endif

@@ -337,18 +337,18 @@ int tls_ja4(const struct tls_hello_view *h, char out[TLS_JA4_LEN + 1])
 		sha_put_hex16(&sc, ext[i], fed > 0);
 		fed++;
 	}
+	/* The '_' is there even without signature algorithms (Suricata
+	 * writes it so: "..._" hashes to what its JA4 shows). */
+	sha256_update(&sc, 1, (const uint8_t *)"_");
 	bool first_sig = true;
 	for (size_t i = 0; i + 2 <= e.sigalgs_len; i += 2) {
 		uint16_t v = ot_be16(e.sigalgs + i);
 		if (tls_is_grease(v))
 			continue;
-		if (first_sig)
-			sha256_update(&sc, 1, (const uint8_t *)"_");
 		sha_put_hex16(&sc, v, !first_sig);
 		first_sig = false;
-		fed++;
 	}
-	sha_trunc12(&sc, fed == 0, out + 24);
+	sha_trunc12(&sc, e.n_ext == 0, out + 24);
 	out[TLS_JA4_LEN] = '\0';
 	free(ciph);
 	free(ext);

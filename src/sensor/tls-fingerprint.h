@@ -13,8 +13,9 @@
  *        version, SNI present ('d') or not ('i'), cipher and extension
  *        counts, first and last character of the first ALPN value, then the
  *        truncated SHA-256 of the sorted cipher list and of the sorted
- *        extension list (without SNI and ALPN) followed by the signature
- *        algorithms in their original order.
+ *        extension list (without SNI and ALPN), '_' and the signature
+ *        algorithms in their original order (the '_' is written even when
+ *        there are none, as Suricata does).
  *
  * The functions work on a view of a hello that the TLS parser has already
  * cut out of a handshake message; every list is still raw wire bytes, and
