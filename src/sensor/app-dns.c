@@ -276,10 +276,6 @@ static bool rdata_ok(struct dns_msg *m, const struct dns_rr *rr)
 	size_t o = rr->rd, end = rr->end;
 
 	switch (rr->type) {
-	case T_A:
-		return rr->rdlen >= 4;
-	case T_AAAA:
-		return rr->rdlen >= 16;
 	case T_NS:
 	case T_CNAME:
 	case T_PTR:
@@ -404,15 +400,19 @@ static const char *rcode_name(unsigned rcode, char *buf, size_t len)
 /* ------------------------------------------------------------------ */
 /* writing the event */
 
-/* A as dotted quad; AAAA as eight groups of four hex digits, as Suricata. */
-static void addr_fmt(const uint8_t *a, bool v6, char *buf, size_t len)
+/*
+ * Address data, by its length as Suricata does: 4 bytes as a dotted quad,
+ * 16 as eight groups of four hex digits (not shortened), else "".
+ */
+static void addr_fmt(const uint8_t *a, size_t n, char *buf, size_t len)
 {
-	if (!v6) {
+	size_t o = 0;
+	buf[0] = '\0';
+	if (n == 4) {
 		snprintf(buf, len, "%u.%u.%u.%u", a[0], a[1], a[2], a[3]);
 		return;
 	}
-	size_t o = 0;
-	for (int i = 0; i < 16 && o < len; i += 2)
+	for (size_t i = 0; n == 16 && i < 16 && o < len; i += 2)
 		o += (size_t)snprintf(buf + o, len - o, "%s%02x%02x",
 				      i ? ":" : "", a[i], a[i + 1]);
 }
@@ -490,7 +490,7 @@ static void log_rdata(struct jw *w, bool grouped, struct dns_msg *m,
 	switch (rr->type) {
 	case T_A:
 	case T_AAAA:
-		addr_fmt(m->p + rr->rd, rr->type == T_AAAA, buf, sizeof(buf));
+		addr_fmt(m->p + rr->rd, rr->rdlen, buf, sizeof(buf));
 		jw_str(w, rdata, buf);
 		break;
 	case T_NS:

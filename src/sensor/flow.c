@@ -108,12 +108,44 @@ static bool vlan_eq(const struct flow_table *ft, const struct flow *f, const str
 	       f->key.vlan[2] == p->vlan[2];
 }
 
+/*
+ * ICMP queries: 1 for a request (echo, timestamp, information, address
+ * mask; ICMPv6 echo), 2 for its reply, 0 for anything else.  A request and
+ * its reply share a flow; the asker is the flow's client, whichever packet
+ * was seen first, so a request going the other way starts another flow.
+ */
+static int icmp_query_role(const struct packet *p)
+{
+	if (p->proto == IPPROTO_ICMP) {
+		switch (p->icmp_type) {
+		case 8: case 13: case 15: case 17: return 1;
+		case 0: case 14: case 16: case 18: return 2;
+		}
+	} else if (p->proto == IPPROTO_ICMPV6) {
+		if (p->icmp_type == 128)
+			return 1;
+		if (p->icmp_type == 129)
+			return 2;
+	}
+	return 0;
+}
+
+static const struct ot_addr *icmp_asker(const struct packet *p, int role)
+{
+	return role == 1 ? &p->src : &p->dst;
+}
+
 /* 0: same direction, 1: reverse, -1: not this flow */
 static int key_match(const struct flow_table *ft, const struct flow *f, const struct packet *p)
 {
 	if (f->key.proto != p->proto || f->key.ip_ver != p->ip_ver || !vlan_eq(ft, f, p))
 		return -1;
 	if (ft->cfg.track_depth && f->key.depth != p->depth)
+		return -1;
+	int role = icmp_query_role(p);
+	if ((role != 0) != f->icmp_query)
+		return -1;
+	if (role && ot_addr_cmp(&f->icmp_client, icmp_asker(p, role)))
 		return -1;
 	if (f->key.ap == p->sport && f->key.bp == p->dport &&
 	    !ot_addr_cmp(&f->key.a, &p->src) && !ot_addr_cmp(&f->key.b, &p->dst))
@@ -194,6 +226,11 @@ static struct flow *flow_create(struct flow_table *ft, const struct packet *p, u
 	f->vlan_cnt = p->vlan_cnt;
 	f->icmp_type = p->icmp_type;
 	f->icmp_code = p->icmp_code;
+	int role = icmp_query_role(p);
+	if (role) {
+		f->icmp_query = true;
+		f->icmp_client = *icmp_asker(p, role);
+	}
 	f->start = p->ts;
 	f->hash = hash;
 	f->flow_id = mix64(++ft->id_counter ^ 0x2545F4914F6CDD1DULL) & ((1ULL << 51) - 1);

@@ -42,6 +42,8 @@ struct flow {
 	bool alerted;
 	uint8_t icmp_type, icmp_code;   /* of the first packet (ICMP flows) */
 	uint8_t icmp_resp_type, icmp_resp_code;  /* of the first reply */
+	bool icmp_query;            /* ICMP request/reply flow: icmp_client asked */
+	struct ot_addr icmp_client;
 
 	/* TCP */
 	struct tcp_session *tcp;
