@@ -33,12 +33,18 @@ void app_event_end(struct app_ctx *ctx)
 void app_anomaly(struct app_ctx *ctx, const char *app_proto, int dir,
 		 int64_t tx_id, const char *event)
 {
+	app_anomaly_layer(ctx, app_proto, dir, tx_id, event, "proto_parser");
+}
+
+void app_anomaly_layer(struct app_ctx *ctx, const char *app_proto, int dir,
+		       int64_t tx_id, const char *event, const char *layer)
+{
 	struct jw *w = app_event_begin(ctx, "anomaly", dir, tx_id);
 	jw_obj_open(w, "anomaly");
 	jw_str(w, "app_proto", app_proto);
 	jw_str(w, "type", "applayer");
 	jw_str(w, "event", event);
-	jw_str(w, "layer", "proto_parser");
+	jw_str(w, "layer", layer);
 	jw_obj_close(w);
 	app_event_end(ctx);
 }

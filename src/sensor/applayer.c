@@ -20,6 +20,11 @@ const struct app_parser *const app_parsers[] = {
 	&app_parser_http,
 	&app_parser_tls,
 	&app_parser_dns,
+	&app_parser_ssh,
+	&app_parser_ftp,
+	&app_parser_smtp,
+	&app_parser_imap,
+	&app_parser_pop3,
 	NULL,
 };
 
@@ -95,7 +100,8 @@ static const struct app_parser *probe(struct app_engine *ae, const struct flow *
 			const struct app_parser *ap = app_parsers[i];
 			if (!ae->enabled[ap->id] || !runs_on(ap, f))
 				continue;
-			if (on_port(ap, f->key.bp) != (pass == 0))
+			bool port = on_port(ap, f->key.bp);
+			if (port != (pass == 0) || (ap->port_only && !port))
 				continue;
 			int r = ap->probe(data, len, dir);
 			if (r == PROBE_YES)
@@ -148,6 +154,7 @@ static void redetect(struct flow *f)
 	f->app_proto = APP_UNKNOWN;
 	f->app_proto_ts = f->app_proto_tc = APP_UNKNOWN;
 	f->app_done[0] = f->app_done[1] = false;
+	f->app_mismatch[0] = f->app_mismatch[1] = false;
 	buf_clear(f, 0);
 	buf_clear(f, 1);
 }
@@ -226,6 +233,17 @@ static void detect(struct app_engine *ae, struct flow *f, const struct packet *p
 		const struct app_parser *ap = probe(ae, f, dir, data, len, &need_more);
 		f->app_done[dir] = true;
 		set_dir_proto(f, dir, ap ? ap->id : need_more ? f->app_proto : APP_FAILED);
+		if (ap && ap != f->parser) {
+			/* this side speaks something else: the flow's protocol
+			 * holds in one direction only, and its parser is not
+			 * given bytes it cannot understand */
+			struct app_ctx ctx;
+			ctx_fill(ae, &ctx, f, p);
+			app_anomaly_layer(&ctx, f->parser->name, dir, -1,
+					  "APPLAYER_DETECT_PROTOCOL_ONLY_ONE_DIRECTION", "proto_detect");
+			f->app_mismatch[dir] = true;
+			return;
+		}
 		feed(ae, f, p, dir, data, len);
 		return;
 	}
@@ -279,7 +297,7 @@ void app_engine_data(struct app_engine *ae, struct flow *f, const struct packet 
 	ae->stats.bytes += len;
 	if (!f->app_done[dir])
 		detect(ae, f, p, dir, data, len);
-	else
+	else if (!f->app_mismatch[dir])
 		feed(ae, f, p, dir, data, len);
 }
 

@@ -82,6 +82,7 @@ struct app_parser {
 	enum app_proto id;
 	bool tcp, udp;              /* transports it runs on */
 	uint16_t ports[4];          /* usual server ports (0 = unused slot) */
+	bool port_only;             /* probe only flows to one of those ports */
 	/*
 	 * Does data (first bytes seen in direction dir) look like this protocol?
 	 * PROBE_YES, PROBE_NO or PROBE_NEED_MORE (too few bytes to tell).
@@ -116,6 +117,10 @@ void app_event_end(struct app_ctx *ctx);
 void app_anomaly(struct app_ctx *ctx, const char *app_proto, int dir,
 		 int64_t tx_id, const char *event);
 
+/* The same, from a layer other than the parser ("proto_detect"). */
+void app_anomaly_layer(struct app_ctx *ctx, const char *app_proto, int dir,
+		       int64_t tx_id, const char *event, const char *layer);
+
 /*
  * The protocol changes from here on (HTTP CONNECT answered 2xx, STARTTLS):
  * the core runs detection again on the following bytes and records the old
@@ -132,5 +137,10 @@ const char *app_proto_name(enum app_proto id);
 extern const struct app_parser app_parser_http;
 extern const struct app_parser app_parser_tls;
 extern const struct app_parser app_parser_dns;
+extern const struct app_parser app_parser_ftp;
+extern const struct app_parser app_parser_smtp;
+extern const struct app_parser app_parser_imap;
+extern const struct app_parser app_parser_pop3;
+extern const struct app_parser app_parser_ssh;
 
 #endif

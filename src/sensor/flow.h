@@ -53,6 +53,7 @@ struct flow {
 	uint8_t app_proto_ts, app_proto_tc;   /* what each direction looked like */
 	uint8_t app_proto_orig;     /* before a protocol change, or APP_UNKNOWN */
 	bool app_done[2];           /* detection finished for the direction */
+	bool app_mismatch[2];       /* the direction speaks another protocol */
 	uint8_t *app_buf[2];        /* bytes kept while detection needs more */
 	uint32_t app_buf_len[2];
 	const struct app_parser *parser;
