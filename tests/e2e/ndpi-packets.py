@@ -2,8 +2,8 @@
 """ndpi-packets: every nDPI capture is read without a crash or sanitizer
 report, and no packet is lost between reading and the flow table.
 
-For each capture, the packets are counted here independently (pcap and
-pcapng record walkers below), and the sensor's output must show:
+For each capture, the packets are counted independently (by Wireshark's
+capinfos), and the sensor's output must show:
   stats.decoder.pkts == that count, and
   sum of flow.pkts_toserver + pkts_toclient over all flow events ==
   packets read - packets that cannot have a flow (not IP, ARP, malformed,
@@ -12,56 +12,26 @@ Usage: ndpi-packets.py SENSOR [PCAP_DIR]
 """
 import json
 import os
-import struct
 import subprocess
 import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 
 
-def count_pcap(path):
-    with open(path, "rb") as f:
-        data = f.read()
-    magic = data[:4]
-    if magic in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1"):
-        endian = "<"
-    elif magic in (b"\xa1\xb2\xc3\xd4", b"\xa1\xb2\x3c\x4d"):
-        endian = ">"
-    elif magic == b"\x0a\x0d\x0d\x0a":
-        return count_pcapng(data)
-    else:
-        raise ValueError("not a capture file")
-    off, n = 24, 0
-    while off + 16 <= len(data):
-        incl = struct.unpack(endian + "I", data[off + 8:off + 12])[0]
-        if off + 16 + incl > len(data):
-            break
-        off += 16 + incl
-        n += 1
-    return n
-
-
-def count_pcapng(data):
-    off, n, endian = 0, 0, "<"
-    while off + 12 <= len(data):
-        btype = struct.unpack(endian + "I", data[off:off + 4])[0]
-        if btype == 0x0A0D0D0A:
-            bom = data[off + 8:off + 12]
-            endian = "<" if bom == b"\x4d\x3c\x2b\x1a" else ">"
-        blen = struct.unpack(endian + "I", data[off + 4:off + 8])[0]
-        if blen < 12 or off + blen > len(data):
-            break
-        if btype in (3, 6):  # simple / enhanced packet block
-            n += 1
-        off += blen
-    return n
+def count_packets(path):
+    """The packets in a capture, as Wireshark's capinfos counts them."""
+    p = subprocess.run(["capinfos", "-c", "-M", "-T", "-r", path],
+                       capture_output=True, text=True)
+    fields = p.stdout.strip().split("\t")
+    if len(fields) != 2 or not fields[1].isdigit():
+        return None
+    return int(fields[1])
 
 
 def check(sensor, pcap):
     name = os.path.basename(pcap)
-    try:
-        expect = count_pcap(pcap)
-    except ValueError:
+    expect = count_packets(pcap)
+    if expect is None:
         return None
     with tempfile.TemporaryDirectory() as out:
         p = subprocess.run([sensor, "-k", "none", "-r", pcap, "-l", out],
