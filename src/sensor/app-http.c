@@ -128,6 +128,7 @@ enum { M_OTHER, M_UNKNOWN, M_GET, M_HEAD, M_CONNECT };
 #define TX_RES_STARTED 0x10
 #define TX_NOREQ       0x20
 #define TX_09          0x40
+#define TX_RES_HEAD    0x80   /* the final response's head is complete */
 
 struct http_tx {
 	struct http_tx *next;
@@ -740,7 +741,7 @@ static void req_headers_done(struct http_state *st, struct app_ctx *ctx,
 	struct http_msg *m = &tx->req;
 	req_host(st, ctx, tx, false);
 	if (tx->method == M_CONNECT) {
-		bool answered = tx->flags & HTTP_TX_RESPONSE_DONE;
+		bool answered = tx->flags & TX_RES_HEAD;
 		req_done(st, ctx, tx);
 		if (!answered && !st->stopped)
 			d->st = S_CONNECT_WAIT;
@@ -814,6 +815,7 @@ static void res_headers_done(struct http_state *st, struct app_ctx *ctx,
 		d->st = S_LINE;
 		return;
 	}
+	tx->flags |= TX_RES_HEAD;
 	if (status == 101) {
 		tunnel(st, ctx, tx);   /* protocol upgrade: not HTTP/1 any more */
 		return;

@@ -916,15 +916,8 @@ static int tls_probe(const uint8_t *p, size_t len, int dir)
 		return PROBE_NO;
 	if (len < 3)
 		return PROBE_NEED_MORE;
-	if (p[2] > 4)
-		return PROBE_NO;
-	if (len < 6)
-		return PROBE_NEED_MORE;
-	if (ot_be16(p + 3) < 4)
-		return PROBE_NO;
-	if (p[5] == HS_CLIENT_HELLO || p[5] == HS_SERVER_HELLO)
-		return PROBE_YES;
-	return PROBE_NO;
+	/* a handshake record of SSLv3 or TLS 1.0-1.3: enough to tell */
+	return p[2] <= 4 ? PROBE_YES : PROBE_NO;
 }
 
 /* ---- state ---- */

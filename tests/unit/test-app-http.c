@@ -525,6 +525,18 @@ static void test_connect_refused(void **state)
 	e = nth(&r, "http", 1);
 	assert_int_equal(jint(e, "tx_id"), 1);
 	assert_string_equal(jstr(e, "http.url"), "/next");
+	run_free(&r);
+
+	/* refused before the CONNECT request was complete, answer still coming */
+	run_init(&r);
+	feed_str(&r, APP_TOSERVER, "CONNECT a.example:443 HTTP/1.1\r\n");
+	feed_str(&r, APP_TOCLIENT, "HTTP/1.1 403 Forbidden\r\nContent-Length: 4\r\n\r\nno");
+	feed_str(&r, APP_TOSERVER, "Host: a.example:443\r\n\r\nGET /next HTTP/1.1\r\nHost: b.example\r\n\r\n");
+	feed_str(&r, APP_TOCLIENT, "!!HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+	assert_int_equal(count_type(&r, "http"), 2);
+	assert_int_equal(jint(nth(&r, "http", 0), "http.status"), 403);
+	e = nth(&r, "http", 1);
+	assert_string_equal(jstr(e, "http.url"), "/next");
 	assert_string_equal(jstr(e, "http.hostname"), "b.example");
 	assert_int_equal(jint(e, "http.status"), 200);
 	run_free(&r);
