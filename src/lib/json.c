@@ -163,16 +163,26 @@ static void put_escaped(struct jw *w, const unsigned char *s, size_t n)
 	w->buf[w->len] = '\0';
 }
 
-/* Comma and "key": before a value. */
+/* Comma and "key": before a value.  Keys are the program's own constants
+ * (ASCII names), so they are copied without escaping. */
 static void member(struct jw *w, const char *key)
 {
+	size_t kl = key ? strlen(key) : 0;
+	if (!reserve(w, kl + 4))
+		return;
+	char *o = w->buf + w->len;
 	if (!w->first[w->depth])
-		put1(w, ',');
+		*o++ = ',';
 	w->first[w->depth] = false;
 	if (key) {
-		put_escaped(w, (const unsigned char *)key, strlen(key));
-		put1(w, ':');
+		*o++ = '"';
+		memcpy(o, key, kl);
+		o += kl;
+		*o++ = '"';
+		*o++ = ':';
 	}
+	w->len = (size_t)(o - w->buf);
+	w->buf[w->len] = '\0';
 }
 
 static void open(struct jw *w, const char *key, char c)

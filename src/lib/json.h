@@ -17,7 +17,8 @@
  *   use w.buf / w.len;  jw_reset(&w) for the next event;  jw_free(&w) at the end.
  *
  * A key is given for members of an object and NULL for array elements and
- * the top-level value.  Allocation failure sets w.oom and further calls do
+ * the top-level value.  Keys are the program's own names and are written
+ * as they are (never pass wire data as a key).  Allocation failure sets w.oom and further calls do
  * nothing; check jw_ok() before using the result.
  */
 #ifndef OT_JSON_H

@@ -11,14 +11,50 @@
 #include <strings.h>
 #include <time.h>
 
+static char *put_digits(char *o, unsigned long v, int width)
+{
+	for (int i = width - 1; i >= 0; i--) {
+		o[i] = (char)('0' + v % 10);
+		v /= 10;
+	}
+	return o + width;
+}
+
+/* Formatting is on the hot path (every event), so no printf: the broken-down
+ * date of the last second seen is kept per thread. */
 void ot_time_fmt(const struct timeval *tv, char *buf, size_t len)
 {
-	struct tm tm;
-	time_t t = tv->tv_sec;
-	gmtime_r(&t, &tm);
-	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%06ld+0000",
-		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-		 tm.tm_min, tm.tm_sec, (long)tv->tv_usec);
+	static __thread time_t cached_sec = -1;
+	static __thread char cached[20];   /* "YYYY-MM-DDTHH:MM:SS" */
+	if (len < 32) {
+		if (len)
+			buf[0] = '\0';
+		return;
+	}
+	if (tv->tv_sec != cached_sec) {
+		struct tm tm;
+		time_t t = tv->tv_sec;
+		if (!gmtime_r(&t, &tm) || tm.tm_year + 1900 > 9999 || tm.tm_year + 1900 < 0)
+			memset(&tm, 0, sizeof(tm));
+		char *o = cached;
+		o = put_digits(o, (unsigned long)tm.tm_year + 1900, 4);
+		*o++ = '-';
+		o = put_digits(o, (unsigned long)tm.tm_mon + 1, 2);
+		*o++ = '-';
+		o = put_digits(o, (unsigned long)tm.tm_mday, 2);
+		*o++ = 'T';
+		o = put_digits(o, (unsigned long)tm.tm_hour, 2);
+		*o++ = ':';
+		o = put_digits(o, (unsigned long)tm.tm_min, 2);
+		*o++ = ':';
+		put_digits(o, (unsigned long)tm.tm_sec, 2);
+		cached_sec = tv->tv_sec;
+	}
+	memcpy(buf, cached, 19);
+	char *o = buf + 19;
+	*o++ = '.';
+	o = put_digits(o, (unsigned long)tv->tv_usec % 1000000, 6);
+	memcpy(o, "+0000", 6);
 }
 
 size_t ot_strlcpy(char *dst, const char *src, size_t len)

@@ -4,20 +4,39 @@
  */
 #include "addr.h"
 
-#include <stdio.h>
 #include <string.h>
 
+/* No printf here: an address is written into every event. */
 const char *ot_addr_str(const struct ot_addr *a, int ip_ver, char *buf, size_t len)
 {
+	static const char hex[] = "0123456789abcdef";
 	const uint8_t *b = a->b;
-	if (ip_ver == 6) {
-		snprintf(buf, len,
-			 "%02x%02x:%02x%02x:%02x%02x:%02x%02x:%02x%02x:%02x%02x:%02x%02x:%02x%02x",
-			 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9],
-			 b[10], b[11], b[12], b[13], b[14], b[15]);
-	} else {
-		snprintf(buf, len, "%u.%u.%u.%u", b[0], b[1], b[2], b[3]);
+	char *o = buf;
+	if (len < 46) {
+		if (len)
+			buf[0] = '\0';
+		return buf;
 	}
+	if (ip_ver == 6) {
+		for (int i = 0; i < 16; i++) {
+			if (i && !(i & 1))
+				*o++ = ':';
+			*o++ = hex[b[i] >> 4];
+			*o++ = hex[b[i] & 15];
+		}
+	} else {
+		for (int i = 0; i < 4; i++) {
+			unsigned v = b[i];
+			if (i)
+				*o++ = '.';
+			if (v >= 100)
+				*o++ = (char)('0' + v / 100);
+			if (v >= 10)
+				*o++ = (char)('0' + v / 10 % 10);
+			*o++ = (char)('0' + v % 10);
+		}
+	}
+	*o = '\0';
 	return buf;
 }
 

@@ -39,9 +39,7 @@ static const char *reason_name(enum flow_end_reason r)
 
 static void tcp_flags(struct jw *w, const char *key, uint8_t fl)
 {
-	char hex[4];
-	snprintf(hex, sizeof(hex), "%02x", fl);
-	jw_str(w, key, hex);
+	jw_hex(w, key, &fl, 1, 0);
 }
 
 static void log_tcp(struct jw *w, const struct flow *f)

@@ -892,6 +892,71 @@ static void test_bad_sections(void **state)
 	fixture_free(&fx);
 }
 
+/* Offset just past the uncompressed name at off. */
+static size_t skip_name(const uint8_t *b, size_t off)
+{
+	while (b[off])
+		off += 1 + (size_t)b[off];
+	return off + 1;
+}
+
+/* The data of the types we decode is checked; an empty TXT record. */
+static void test_rdata_checks(void **state)
+{
+	struct fixture fx;
+	struct run r;
+
+	/* an MX record holding only its preference: the answers are broken */
+	fixture_load("udp-mx.hex", &fx);
+	uint8_t *b = fx.m[1].b;
+	size_t an = skip_name(b, 12) + 4;
+	assert_int_equal(b[an + 3], 15);                /* type MX */
+	b[an + 10] = 0;
+	b[an + 11] = 2;
+	run_init(&r, false);
+	feed(&r, APP_TOCLIENT, b, an + 14);
+	assert_int_equal(r.n, 1);
+	assert_int_equal(count_events(&r, "anomaly", "malformed_data"), 1);
+	run_free(&r);
+	fixture_free(&fx);
+
+	/* a TXT record without strings: one answer without rdata */
+	fixture_load("udp-txt.hex", &fx);
+	b = fx.m[1].b;
+	an = skip_name(b, 12) + 4;
+	assert_int_equal(b[an + 3], 16);                /* type TXT */
+	b[11] = 0;                                      /* no additionals */
+	b[an + 10] = 0;
+	b[an + 11] = 0;
+	run_init(&r, false);
+	feed(&r, APP_TOCLIENT, b, an + 12);
+	static const struct kv txt[] = {
+		KLEN("dns.answers", 1), KS("dns.answers[0].rrtype", "TXT"),
+		KI("dns.answers[0].ttl", 3217), KNO("dns.answers[0].rdata"),
+		KLEN("dns.grouped.TXT", 0),
+	};
+	check(&r, 0, txt, N_ELEM(txt));
+	run_free(&r);
+	fixture_free(&fx);
+
+	/* EDNS options overrunning the OPT record: additionals dropped */
+	fixture_load("udp-aaaa.hex", &fx);
+	b = fx.m[1].b;
+	size_t n = fx.m[1].n;
+	assert_int_equal(b[n - 13], 0);                 /* option length 11 */
+	assert_int_equal(b[n - 12], 11);
+	b[n - 12] = 12;
+	run_init(&r, false);
+	feed(&r, APP_TOCLIENT, b, n);
+	static const struct kv opt[] = {
+		KNO("dns.additionals"), KLEN("dns.authorities", 3), KLEN("dns.answers", 2),
+	};
+	check(&r, 0, opt, N_ELEM(opt));
+	assert_int_equal(count_events(&r, "anomaly", "invalid_additionals"), 1);
+	run_free(&r);
+	fixture_free(&fx);
+}
+
 /* ------------------------------------------------------------------ */
 /* caps */
 
@@ -1030,6 +1095,7 @@ int main(void)
 		cmocka_unit_test(test_pointer_loop),
 		cmocka_unit_test(test_header_events),
 		cmocka_unit_test(test_bad_sections),
+		cmocka_unit_test(test_rdata_checks),
 		cmocka_unit_test(test_too_many_records),
 		cmocka_unit_test(test_tcp_largest),
 		cmocka_unit_test(test_tcp_gap),
