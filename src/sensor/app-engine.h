@@ -34,6 +34,9 @@ void app_engine_destroy(struct app_engine *ae);
  */
 void app_engine_data(struct app_engine *ae, struct flow *f, const struct packet *p,
 		     int dir, const uint8_t *data, size_t len, size_t gap);
+/* After each packet: turn the flow around if the app layer found it
+ * reversed (flow.app_flip); safe only outside stream delivery. */
+void app_engine_settle(struct flow *f);
 /* The flow ends: let the parser log what is open; settle detection. */
 void app_engine_flow_end(struct app_engine *ae, struct flow *f);
 /* Free the flow's parser state and buffers. */

@@ -12,7 +12,8 @@ struct jw *app_event_begin(struct app_ctx *ctx, const char *event_type,
 {
 	jw_reset(ctx->jw);
 	if (ctx->flow || ctx->pkt)
-		eve_header(ctx->jw, event_type, NULL, ctx->pkt, ctx->flow, dir);
+		eve_header(ctx->jw, event_type, NULL, ctx->pkt, ctx->flow,
+			   ctx->flow ? dir ^ ctx->flow->app_flip : dir);
 	else {
 		jw_obj_open(ctx->jw, NULL);
 		jw_str(ctx->jw, "event_type", event_type);

@@ -12,6 +12,9 @@
  */
 #include "app-engine.h"
 
+#include "flow-table.h"
+#include "stream.h"
+
 #include <stdlib.h>
 #include <string.h>
 #include <netinet/in.h>
@@ -274,9 +277,25 @@ static void detect(struct app_engine *ae, struct flow *f, const struct packet *p
 	dir_failed(f, dir);
 }
 
+/*
+ * A session picked up in the middle may have been taken the wrong way round:
+ * when this side's bytes look like the other side of some protocol (a
+ * response where a request should be), the flow is turned around.
+ */
+static bool reversed(struct app_engine *ae, struct flow *f, int dir,
+		     const uint8_t *data, size_t len)
+{
+	bool need_more;
+	if (f->key.proto != IPPROTO_TCP || f->parser || f->app_done[dir ^ 1] ||
+	    f->app_buf_len[dir ^ 1] || !stream_is_midstream(f))
+		return false;
+	return probe(ae, f, dir ^ 1, data, len, &need_more) != NULL;
+}
+
 void app_engine_data(struct app_engine *ae, struct flow *f, const struct packet *p,
 		     int dir, const uint8_t *data, size_t len, size_t gap)
 {
+	dir ^= f->app_flip;
 	if (f->app_proto == APP_FAILED && !f->parser)
 		return;
 	if (gap) {
@@ -295,10 +314,22 @@ void app_engine_data(struct app_engine *ae, struct flow *f, const struct packet 
 	if (!len)
 		return;
 	ae->stats.bytes += len;
+	if (!f->app_done[dir] && !f->app_buf_len[dir] && reversed(ae, f, dir, data, len)) {
+		f->app_flip = !f->app_flip;
+		dir ^= 1;
+	}
 	if (!f->app_done[dir])
 		detect(ae, f, p, dir, data, len);
 	else if (!f->app_mismatch[dir])
 		feed(ae, f, p, dir, data, len);
+}
+
+void app_engine_settle(struct flow *f)
+{
+	if (f->app_flip) {
+		flow_swap(f);
+		f->app_flip = false;
+	}
 }
 
 void app_engine_flow_end(struct app_engine *ae, struct flow *f)

@@ -48,7 +48,8 @@ void flow_table_timeout(struct flow_table *ft, const struct timeval *now);
 /* End every flow with the given reason. */
 void flow_table_end_all(struct flow_table *ft, enum flow_end_reason reason);
 
-/* Swap the flow's client and server (the app layer found it reversed). */
+/* Swap the flow's client and server: addresses, counters and TCP streams
+ * (the application layer keeps its own view, see flow.app_flip). */
 void flow_swap(struct flow *f);
 
 const struct flow_stats *flow_table_stats(const struct flow_table *ft);

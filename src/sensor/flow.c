@@ -360,9 +360,6 @@ void flow_swap(struct flow *f)
 	uint8_t fl = f->tcp_flags[0];
 	f->tcp_flags[0] = f->tcp_flags[1];
 	f->tcp_flags[1] = fl;
-	uint8_t ap2 = f->app_proto_ts;
-	f->app_proto_ts = f->app_proto_tc;
-	f->app_proto_tc = ap2;
 	stream_swap(f);
 }
 

@@ -59,6 +59,9 @@ struct flow {
 	const struct app_parser *parser;
 	void *app_state;
 	bool app_error;             /* parser gave up */
+	bool app_flip;              /* the app layer found client and server
+				       reversed: its directions are the stream's
+				       ^ 1 until the flow is swapped */
 
 	/* table internals */
 	struct flow *hnext;         /* hash chain */

@@ -51,6 +51,7 @@ static void flow_ended(void *arg, struct flow *f, enum flow_end_reason reason)
 	if (f->key.proto == IPPROTO_TCP)
 		stream_flow_end(&s->sc, f);
 	app_engine_flow_end(&s->ae, f);
+	app_engine_settle(f);
 	log_flow(&s->jw, f, reason);
 	if (jw_ok(&s->jw))
 		output_write(s->out, s->jw.buf, s->jw.len);
@@ -162,8 +163,10 @@ void sensor_packet(struct sensor *s, struct packet *p)
 		struct flow *f = flow_handle_packet(s->ft, p);
 		if (f) {
 			s->flow_pkts++;
-			if (p->proto == IPPROTO_TCP)
+			if (p->proto == IPPROTO_TCP) {
 				stream_packet(&s->sc, f, p);
+				app_engine_settle(f);
+			}
 			else if (p->proto == IPPROTO_UDP && p->payload_len)
 				app_engine_data(&s->ae, f, p, p->dir, p->payload, p->payload_len, 0);
 		}

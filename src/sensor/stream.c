@@ -49,6 +49,7 @@ struct tcp_session {
 	struct sdir d[2];
 	uint8_t state;          /* enum tcp_state */
 	bool tracked;           /* reassembly on for this session */
+	bool midstream;         /* picked up without the client's SYN */
 	bool closed_acked;
 };
 
@@ -265,8 +266,10 @@ static void track_state(struct stream_ctx *sc, struct tcp_session *t, const stru
 		if (t->state == TCP_NONE && !sc->cfg.midstream)
 			return;
 		if (t->state == TCP_NONE || t->state == TCP_SYN_SENT || t->state == TCP_SYN_RECV) {
-			if (t->state == TCP_NONE)
+			if (t->state == TCP_NONE) {
 				sc->stats.midstream++;
+				t->midstream = true;
+			}
 			t->state = TCP_SYN_RECV;
 			t->tracked = true;
 			dir_start(me, p->tcp_seq + 1);
@@ -279,6 +282,7 @@ static void track_state(struct stream_ctx *sc, struct tcp_session *t, const stru
 		if (!sc->cfg.midstream)
 			return;
 		sc->stats.midstream++;
+		t->midstream = true;
 		t->state = TCP_ESTABLISHED;
 		t->tracked = true;
 	}
@@ -403,6 +407,11 @@ const char *stream_state_name(const struct flow *f)
 bool stream_is_closed(const struct flow *f)
 {
 	return f->tcp && f->tcp->state == TCP_CLOSED;
+}
+
+bool stream_is_midstream(const struct flow *f)
+{
+	return f->tcp && f->tcp->midstream;
 }
 
 bool stream_is_established(const struct flow *f)

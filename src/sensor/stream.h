@@ -74,6 +74,8 @@ void stream_swap(struct flow *f);
 const char *stream_state_name(const struct flow *f);
 /* true when the session is closed (FIN both ways, or RST). */
 bool stream_is_closed(const struct flow *f);
+/* true when the session was picked up without the client's SYN. */
+bool stream_is_midstream(const struct flow *f);
 /* true when the handshake completed or data flowed both ways. */
 bool stream_is_established(const struct flow *f);
 /* true when the packet p (a SYN without ACK) starts a new session on a
