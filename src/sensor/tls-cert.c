@@ -314,7 +314,7 @@ int tls_cert_time_fmt(int64_t t, char *buf, size_t len)
 	return 0;
 }
 
-int tls_cert_parse(const uint8_t *der, size_t len, struct tls_cert *c)
+static int cert_decode(const uint8_t *der, size_t len, struct tls_cert *c)
 {
 	gnutls_x509_crt_t crt;
 	gnutls_datum_t d = { .data = (unsigned char *)der, .size = (unsigned)len };
@@ -364,18 +364,86 @@ int tls_cert_parse(const uint8_t *der, size_t len, struct tls_cert *c)
 	if (t != (time_t)-1)
 		c->not_after = (int64_t)t;
 
+	gnutls_x509_crt_deinit(crt);
+	return ret;
+}
+
+/*
+ * Decoding a certificate with GnuTLS costs far more than everything else a
+ * TLS handshake asks of the sensor, and an office meets the same few server
+ * certificates over and over.  So the decoded fields are kept in a small
+ * direct-mapped cache keyed by the certificate's SHA-1 (which the
+ * fingerprint needs anyway), one per thread.
+ */
+#define CERT_CACHE_SIZE 256
+
+struct cert_cache_entry {
+	uint8_t digest[SHA1_DIGEST_SIZE];
+	size_t len;
+	struct tls_cert cert;
+};
+
+static __thread struct cert_cache_entry *cert_cache;
+
+static char *dup_or_null(const char *s, bool *oom)
+{
+	if (!s)
+		return NULL;
+	char *d = strdup(s);
+	if (!d)
+		*oom = true;
+	return d;
+}
+
+/* Copy the decoded fields of src into dst (zeroed); -1 when memory ran out. */
+static int cert_copy(struct tls_cert *dst, const struct tls_cert *src)
+{
+	bool oom = false;
+	*dst = *src;
+	dst->subject = dup_or_null(src->subject, &oom);
+	dst->issuer = dup_or_null(src->issuer, &oom);
+	dst->serial = dup_or_null(src->serial, &oom);
+	if (oom) {
+		tls_cert_clear(dst);
+		return -1;
+	}
+	return 0;
+}
+
+int tls_cert_parse(const uint8_t *der, size_t len, struct tls_cert *c)
+{
+	static const char hx[] = "0123456789abcdef";
 	struct sha1_ctx sha;
 	uint8_t dig[SHA1_DIGEST_SIZE];
+
+	if (len == 0 || len > UINT32_MAX)
+		return -1;
 	sha1_init(&sha);
 	sha1_update(&sha, len, der);
 	sha1_digest(&sha, sizeof(dig), dig);
-	static const char hx[] = "0123456789abcdef";
+
+	if (!cert_cache)
+		cert_cache = calloc(CERT_CACHE_SIZE, sizeof(*cert_cache));
+	struct cert_cache_entry *e = cert_cache ? &cert_cache[dig[0] % CERT_CACHE_SIZE] : NULL;
+	int ret;
+	if (e && e->cert.parsed && e->len == len && !memcmp(e->digest, dig, sizeof(dig))) {
+		ret = cert_copy(c, &e->cert);
+	} else {
+		ret = cert_decode(der, len, c);
+		if (ret == 0 && e) {
+			tls_cert_clear(&e->cert);
+			if (cert_copy(&e->cert, c) == 0) {
+				memcpy(e->digest, dig, sizeof(dig));
+				e->len = len;
+			}
+		}
+	}
+	if (!c->parsed)
+		return -1;
 	for (size_t i = 0; i < sizeof(dig); i++) {
 		c->fingerprint[3 * i] = hx[dig[i] >> 4];
 		c->fingerprint[3 * i + 1] = hx[dig[i] & 15];
 		c->fingerprint[3 * i + 2] = i + 1 < sizeof(dig) ? ':' : '\0';
 	}
-
-	gnutls_x509_crt_deinit(crt);
 	return ret;
 }
