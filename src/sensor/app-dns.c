@@ -35,7 +35,6 @@
  */
 #include "applayer.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -350,7 +349,34 @@ static int msg_init(struct dns_msg *m, const uint8_t *p, size_t n)
 }
 
 /* ------------------------------------------------------------------ */
-/* names of things */
+/* names of things (formatted by hand: this runs for every record) */
+
+static const char hexdig[] = "0123456789abcdef";
+
+/* v in decimal at o (room for 5 digits), NUL-terminated; returns the length. */
+static size_t fmt_dec(char *o, unsigned v)
+{
+	char t[8];
+	size_t n = 0, k = 0;
+	do {
+		t[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v && n < sizeof(t));
+	while (n)
+		o[k++] = t[--n];
+	o[k] = '\0';
+	return k;
+}
+
+/* v in lowercase hex without leading zeros ("%x"), NUL-terminated. */
+static void fmt_hex16(char *o, unsigned v)
+{
+	size_t k = 0;
+	for (int sh = 12; sh >= 0; sh -= 4)
+		if ((v >> sh) & 0xf || k || !sh)
+			o[k++] = hexdig[(v >> sh) & 0xf];
+	o[k] = '\0';
+}
 
 static const struct {
 	uint16_t type;
@@ -375,12 +401,12 @@ static const struct {
 };
 
 /* "A", "AAAA", ... or the number as text (buf holds >= 6 bytes). */
-static const char *type_name(uint16_t type, char *buf, size_t len)
+static const char *type_name(uint16_t type, char *buf)
 {
 	for (size_t i = 0; i < OT_ARRAY_LEN(rrtypes); i++)
 		if (rrtypes[i].type == type)
 			return rrtypes[i].name;
-	snprintf(buf, len, "%u", type);
+	fmt_dec(buf, type);
 	return buf;
 }
 
@@ -389,11 +415,11 @@ static const char *const rcodes[] = {
 	"YXDOMAIN", "YXRRSET", "NXRRSET", "NOTAUTH", "NOTZONE",
 };
 
-static const char *rcode_name(unsigned rcode, char *buf, size_t len)
+static const char *rcode_name(unsigned rcode, char *buf)
 {
 	if (rcode < OT_ARRAY_LEN(rcodes))
 		return rcodes[rcode];
-	snprintf(buf, len, "%u", rcode);
+	fmt_dec(buf, rcode);
 	return buf;
 }
 
@@ -402,19 +428,27 @@ static const char *rcode_name(unsigned rcode, char *buf, size_t len)
 
 /*
  * Address data, by its length as Suricata does: 4 bytes as a dotted quad,
- * 16 as eight groups of four hex digits (not shortened), else "".
+ * 16 as eight groups of four hex digits (not shortened), else "".  buf
+ * holds >= 40 bytes.
  */
-static void addr_fmt(const uint8_t *a, size_t n, char *buf, size_t len)
+static void addr_fmt(const uint8_t *a, size_t n, char *buf)
 {
 	size_t o = 0;
-	buf[0] = '\0';
 	if (n == 4) {
-		snprintf(buf, len, "%u.%u.%u.%u", a[0], a[1], a[2], a[3]);
-		return;
+		for (int i = 0; i < 4; i++) {
+			o += fmt_dec(buf + o, a[i]);
+			buf[o++] = '.';
+		}
+		o--;
+	} else if (n == 16) {
+		for (int i = 0; i < 16; i++) {
+			if (i && !(i & 1))
+				buf[o++] = ':';
+			buf[o++] = hexdig[a[i] >> 4];
+			buf[o++] = hexdig[a[i] & 15];
+		}
 	}
-	for (size_t i = 0; n == 16 && i < 16 && o < len; i += 2)
-		o += (size_t)snprintf(buf + o, len - o, "%s%02x%02x",
-				      i ? ":" : "", a[i], a[i + 1]);
+	buf[o] = '\0';
 }
 
 static void log_name(struct jw *w, const char *key, struct dns_msg *m, size_t off)
@@ -490,7 +524,7 @@ static void log_rdata(struct jw *w, bool grouped, struct dns_msg *m,
 	switch (rr->type) {
 	case T_A:
 	case T_AAAA:
-		addr_fmt(m->p + rr->rd, rr->rdlen, buf, sizeof(buf));
+		addr_fmt(m->p + rr->rd, rr->rdlen, buf);
 		jw_str(w, rdata, buf);
 		break;
 	case T_NS:
@@ -528,7 +562,7 @@ static void log_rr_head(struct jw *w, const struct dns_name *nm,
 {
 	char tb[8];
 	jw_strn(w, "rrname", nm->s, nm->len);
-	jw_str(w, "rrtype", type_name(rr->type, tb, sizeof(tb)));
+	jw_str(w, "rrtype", type_name(rr->type, tb));
 	if (nm->trunc)
 		jw_bool(w, "rrname_truncated", true);
 	jw_uint(w, "ttl", rr->ttl);
@@ -578,7 +612,7 @@ static void log_queries(struct jw *w, struct dns_msg *m)
 		rr_read(m, off, true, &rr, &nm);
 		jw_obj_open(w, NULL);
 		jw_strn(w, "rrname", nm.s, nm.len);
-		jw_str(w, "rrtype", type_name(rr.type, tb, sizeof(tb)));
+		jw_str(w, "rrtype", type_name(rr.type, tb));
 		if (nm.trunc)
 			jw_bool(w, "rrname_truncated", true);
 		jw_obj_close(w);
@@ -616,7 +650,7 @@ static void log_group(struct jw *w, struct dns_msg *m, uint16_t type, unsigned n
 	size_t off = m->start[SEC_AN];
 	char tb[8];
 
-	jw_arr_open(w, type_name(type, tb, sizeof(tb)));
+	jw_arr_open(w, type_name(type, tb));
 	for (unsigned i = 0; i < n; i++, off = rr.end) {
 		rr_read(m, off, false, &rr, NULL);
 		if (rr.type != type)
@@ -666,14 +700,14 @@ static void log_flags(struct jw *w, const struct dns_msg *m)
 	};
 	char buf[8];
 
-	snprintf(buf, sizeof(buf), "%x", m->flags);
+	fmt_hex16(buf, m->flags);
 	jw_str(w, "flags", buf);
 	for (size_t i = 0; i < OT_ARRAY_LEN(bits); i++)
 		if (m->flags & bits[i].bit)
 			jw_bool(w, bits[i].key, true);
 	jw_uint(w, "opcode", (m->flags >> 11) & 0xf);
 	if (m->flags & F_QR)
-		jw_str(w, "rcode", rcode_name(m->flags & 0xf, buf, sizeof(buf)));
+		jw_str(w, "rcode", rcode_name(m->flags & 0xf, buf));
 }
 
 static void log_msg(struct app_ctx *ctx, int dir, int64_t tx, struct dns_msg *m)
@@ -930,6 +964,7 @@ const struct app_parser app_parser_dns = {
 	.tcp = true,
 	.udp = true,
 	.ports = { 53 },
+	.port_only = true,  /* as Suricata: LLMNR and mDNS look like DNS but are not */
 	.probe = dns_probe,
 	.state_new = dns_state_new,
 	.state_free = dns_state_free,

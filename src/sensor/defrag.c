@@ -332,7 +332,7 @@ enum defrag_status defrag_insert(struct defrag *d, const struct defrag_frag *f,
 	}
 	bool take_hdr = s == 0 && !t->hdr;
 	uint32_t ncap = t->cap;
-	if (e > ncap) {
+	if (e > s && e > ncap) {
 		ncap = ncap ? ncap : 2048;
 		while (ncap < e)
 			ncap *= 2;

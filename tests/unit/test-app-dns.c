@@ -702,6 +702,30 @@ static void test_udp_odd(void **state)
 	json_decref(j);
 	assert_non_null(strstr(r.line[1], "allyourbasesare\\u0001\\u0002\\u0003ongto.cn"));
 	run_free(&r);
+
+	/* spelled as numbers: a type without a name, an rcode past NOTZONE */
+	struct fixture fx;
+	fixture_load("udp-nbns.hex", &fx);
+	run_init(&r, false);
+	feed(&r, APP_TOSERVER, fx.m[0].b, fx.m[0].n);
+	static const struct kv nb[] = {
+		KS("dns.queries[0].rrtype", "32"), KS("dns.flags", "110"),
+		KS("dns.queries[0].rrname", "FDEFEDFFEMEBECCACACACACACACACABM"),
+	};
+	check(&r, 0, nb, N_ELEM(nb));
+	fixture_free(&fx);
+	run_clear(&r);
+	fixture_load("udp-cname.hex", &fx);
+	fx.m[1].b[3] = 0x8b;
+	fx.m[0].b[2] = fx.m[0].b[3] = 0;
+	feed(&r, APP_TOCLIENT, fx.m[1].b, fx.m[1].n);
+	feed(&r, APP_TOSERVER, fx.m[0].b, fx.m[0].n);
+	static const struct kv rc[] = { KS("dns.rcode", "11"), KS("dns.flags", "818b") };
+	check(&r, 0, rc, N_ELEM(rc));
+	static const struct kv f0[] = { KS("dns.flags", "0"), KNO("dns.rd") };
+	check(&r, 1, f0, N_ELEM(f0));
+	fixture_free(&fx);
+	run_free(&r);
 }
 
 /* ------------------------------------------------------------------ */
