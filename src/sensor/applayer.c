@@ -104,7 +104,10 @@ static const struct app_parser *probe(struct app_engine *ae, const struct flow *
 			if (!ae->enabled[ap->id] || !runs_on(ap, f))
 				continue;
 			bool port = on_port(ap, f->key.bp);
-			if (port != (pass == 0) || (ap->port_only && !port))
+			if (port != (pass == 0))
+				continue;
+			/* the flow may have been picked up from the server's side */
+			if (ap->port_only && !port && !on_port(ap, f->key.ap))
 				continue;
 			int r = ap->probe(data, len, dir);
 			if (r == PROBE_YES)
