@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Write the seed corpus of fuzz-app-tls (tests/fuzz/corpus/app-tls/) from
-the .seg fixtures next to this script, in the fuzz target's input layout:
-a count byte, up to 15 script bytes (bit 7 = to client, bits 0-5 = n for
-an n*n-byte chunk, 0 = the rest), then the stream.  Each seed is the first
+the .seg fixtures next to this script, in the fuzz driver's input layout
+(tests/fuzz/fuzz-app.h): a count byte with the TCP bit, up to 15 script
+bytes (bit 7 = to client, bits 0-5 = n for an n*n+1-byte chunk), then the
+stream.  Each seed is the first
 segments of a fixture that fit in 4 KiB."""
 import os
 import struct
@@ -14,12 +15,13 @@ os.makedirs(out, exist_ok=True)
 
 
 def squares(n):
-    """n as a short sum of squares of 1..63 (greedy)."""
+    """n as a short sum of k*k+1 for k in 1..63 (greedy; a lone last byte
+    is rounded up to two)."""
     parts = []
     while n > 0:
-        k = min(63, int(n ** 0.5))
+        k = max(1, min(63, int(max(n - 1, 0) ** 0.5)))
         parts.append(k)
-        n -= k * k
+        n -= k * k + 1
     return parts
 
 
@@ -44,7 +46,7 @@ for name in sorted(os.listdir(here)):
         stream += data
     if not stream:
         continue
-    seed = bytes([len(script)] + script) + stream
+    seed = bytes([0x10 | len(script)] + script) + stream
     with open(os.path.join(out, name[:-4]), "wb") as f:
         f.write(seed)
     print(name[:-4], len(seed), len(script))
