@@ -73,6 +73,15 @@ expect "a folder is read file by file, a bad file reported and skipped" '[ $rc -
 "$sensor" -r "$pcap" -l "$t/o7" --set outputs.eve.rotate-size=2kb --set outputs.eve.rotate-count=2 2>/dev/null
 expect "eve.json rotates by size" '[ -f "$t/o7/eve.json.1" ]'
 
+tcp_pcap=$shared/data/suricata-verify/logs-core/http-options-method/input.pcap
+"$sensor" -r "$tcp_pcap" -l "$t/o8" udp 2>/dev/null
+expect "a trailing BPF expression filters what is read" '! grep -q "\"proto\":\"TCP\"" "$t/o8/eve.json"'
+echo "tcp" >"$t/filter.bpf"
+"$sensor" -r "$tcp_pcap" -l "$t/o9" -F "$t/filter.bpf" 2>/dev/null
+expect "-F reads the BPF filter from a file" 'grep -q "\"proto\":\"TCP\"" "$t/o9/eve.json"'
+"$sensor" -r "$tcp_pcap" -l "$t/o10" "port nonsense" 2>"$t/err"
+expect "a bad BPF expression is an error that quotes it" '[ $? -ne 0 ] && grep -q "port nonsense" "$t/err"'
+
 "$sensor" --dump-config >"$t/keys.md"
 expect "docs/otasuke-sensor.yaml.md lists every configuration key as --dump-config does" \
 	'grep -F -f "$t/keys.md" -x -q "$root/docs/otasuke-sensor.yaml.md" && [ $(grep -c -F -x -f "$t/keys.md" "$root/docs/otasuke-sensor.yaml.md") -ge $(wc -l <"$t/keys.md") ]'
