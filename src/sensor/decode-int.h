@@ -12,6 +12,7 @@
 #ifndef OT_DECODE_INT_H
 #define OT_DECODE_INT_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -72,6 +73,29 @@ static inline bool layer_push(struct dstate *ds)
 	}
 	return true;
 }
+
+/*
+ * Zero n bytes (a constant; 16 to 256 for the fast path) with 16-byte
+ * stores.  A memset of a packet's worth of fields is compiled into
+ * `rep stos`, whose start-up cost alone was a third of the decode time of
+ * a small packet.
+ */
+typedef uint8_t zero_vec __attribute__((vector_size(16)));
+#define ZERO_AT(o) do { if ((o) + 16 < n) memcpy(b + (o), &z, 16); } while (0)
+static inline __attribute__((always_inline)) void zero_small(uint8_t *b, size_t n)
+{
+	const zero_vec z = { 0 };
+	if (n < 16 || n > 256) {
+		memset(b, 0, n);
+		return;
+	}
+	ZERO_AT(0); ZERO_AT(16); ZERO_AT(32); ZERO_AT(48);
+	ZERO_AT(64); ZERO_AT(80); ZERO_AT(96); ZERO_AT(112);
+	ZERO_AT(128); ZERO_AT(144); ZERO_AT(160); ZERO_AT(176);
+	ZERO_AT(192); ZERO_AT(208); ZERO_AT(224);
+	memcpy(b + n - 16, &z, 16);
+}
+#undef ZERO_AT
 
 /* decode.c: link layers, VLAN, MPLS, PPP, NSH, ARP */
 enum decode_result decode_ethernet(struct dstate *ds, const uint8_t *b, uint32_t len);

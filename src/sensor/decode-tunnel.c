@@ -37,7 +37,7 @@ bool tunnel_enter(struct dstate *ds)
 	}
 	p->depth++;
 	ds->dc->stats.tunnels++;
-	memset(&p->ip_ver, 0, offsetof(struct packet, events) - offsetof(struct packet, ip_ver));
+	zero_small(&p->ip_ver, offsetof(struct packet, events) - offsetof(struct packet, ip_ver));
 	p->tcp_wscale = 0xff;
 	p->csum_bad = csum_bad;
 	return true;

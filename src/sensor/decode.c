@@ -591,7 +591,9 @@ static enum decode_result decode_link(struct dstate *ds, int dlt, const uint8_t 
 	case DLT_LINUX_SLL2:
 		return decode_sll(ds, b, len, true);
 	case DLT_RAW:
+#if DLT_RAW != DLT_RAW_OPENBSD && DLT_LOOP != DLT_RAW_OPENBSD
 	case DLT_RAW_OPENBSD:
+#endif
 	case LINKTYPE_RAW:
 	case DLT_IPV4:
 	case DLT_IPV6:
@@ -628,6 +630,17 @@ static enum decode_result decode_link(struct dstate *ds, int dlt, const uint8_t 
 	}
 }
 
+/* Zero the decoded fields, from vlan up to the event list. */
+static inline void packet_clear(struct packet *p)
+{
+	zero_small((uint8_t *)p + offsetof(struct packet, vlan),
+		   offsetof(struct packet, events) - offsetof(struct packet, vlan));
+	p->event_cnt = 0;
+	p->flow = NULL;
+	p->dir = 0;
+	p->tcp_wscale = 0xff;
+}
+
 enum decode_result decode_packet(struct decode_ctx *dc, struct packet *p)
 {
 	struct dstate ds = { .dc = dc, .p = p, .layers = 0, .why = NOFLOW_OTHER };
@@ -635,8 +648,7 @@ enum decode_result decode_packet(struct decode_ctx *dc, struct packet *p)
 
 	if (p->owned)
 		packet_release(p);
-	memset(&p->vlan, 0, offsetof(struct packet, owned) - offsetof(struct packet, vlan));
-	p->tcp_wscale = 0xff;
+	packet_clear(p);
 
 	dc->stats.pkts++;
 	dc->stats.bytes += p->caplen;

@@ -1416,6 +1416,38 @@ static void test_defrag_ipv6_real(void **state)
 	cap_free(c);
 }
 
+/* ipv6-malformed-fragments-35: datagram aaaa (frames 6, 7) carries the
+ * first fragment of datagram bbbb, whose other fragments are frames 8 and
+ * 9; bbbb is an echo request.  Frame 10 is the target's answer. */
+static void test_defrag_ipv6_nested(void **state)
+{
+	struct decode_ctx dc;
+	struct packet p;
+	struct cap *c = cap_load("suricata-verify/alerts/ipv6-evasion__ipv6-malformed-fragments-35/input.pcap");
+	memset(&p, 0, sizeof(p));
+	ctx_init(&dc, NULL);
+	assert_int_equal(decf(&dc, &p, c, 6), DECODE_NOFLOW);
+	assert_int_equal(decf(&dc, &p, c, 7), DECODE_NOFLOW);
+	assert_int_equal(dc.stats.frag_reassembled, 1);
+	assert_non_null(p.owned);       /* aaaa, holding bbbb's first fragment */
+	assert_true(p.frag);
+	assert_int_equal(decf(&dc, &p, c, 8), DECODE_NOFLOW);
+	assert_int_equal(decf(&dc, &p, c, 9), DECODE_OK);
+	assert_int_equal(dc.stats.frag_reassembled, 2);
+	assert_tuple(&p, 6, "2001:db8:1::2", 0, "2001:db8:1::1", 0, IPPROTO_ICMPV6);
+	assert_int_equal(p.icmp_type, 128);
+	assert_int_equal(p.l3_len, 1248);
+	assert_int_equal(p.l4_len, 1208);
+	assert_int_equal(decf(&dc, &p, c, 10), DECODE_OK);
+	assert_int_equal(p.icmp_type, 4);
+	assert_int_equal(p.icmp_code, 0);
+	assert_int_equal(defrag_trackers(dc.defrag), 0);
+	assert_stats_add_up(&dc.stats);
+	packet_release(&p);
+	decode_ctx_destroy(&dc);
+	cap_free(c);
+}
+
 /* ---- truncations of real frames ---- */
 
 /* Decode every prefix of a frame: no read past it (ASan), and the expected
@@ -1695,6 +1727,7 @@ int main(void)
 		cmocka_unit_test(test_defrag_ipv4_real),
 		cmocka_unit_test(test_defrag_limits),
 		cmocka_unit_test(test_defrag_ipv6_real),
+		cmocka_unit_test(test_defrag_ipv6_nested),
 		cmocka_unit_test(test_truncations),
 		cmocka_unit_test(test_udp_length),
 		cmocka_unit_test(test_ndpi_all),
