@@ -28,6 +28,7 @@ struct sensor {
 	bool log_anomaly;
 	bool checksum_validate;
 	uint64_t flow_pkts;
+	uint64_t outer_flow_pkts;   /* UDP tunnel carriers, also in a flow */
 	uint64_t csum_dropped;
 	struct timeval first_ts, last_ts;
 };
@@ -145,6 +146,27 @@ void sensor_tick(struct sensor *s, const struct timeval *now)
 	decode_defrag_timeout(&s->dc, now);
 }
 
+/*
+ * The UDP datagram that carries a tunnel (VXLAN, Teredo) is traffic of its
+ * own between two tunnel endpoints, and Suricata gives it a flow too.
+ */
+static void outer_flow(struct sensor *s, const struct packet *p)
+{
+	struct packet op = *p;
+	op.src = p->outer.src;
+	op.dst = p->outer.dst;
+	op.sport = p->outer.sport;
+	op.dport = p->outer.dport;
+	op.ip_ver = p->outer.ip_ver;
+	op.proto = IPPROTO_UDP;
+	op.depth = 0;
+	op.tcp_flags = 0;
+	op.icmp_type = op.icmp_code = 0;
+	op.payload_len = 0;
+	if (flow_handle_packet(s->ft, &op))
+		s->outer_flow_pkts++;
+}
+
 void sensor_packet(struct sensor *s, struct packet *p)
 {
 	if (!s->first_ts.tv_sec && !s->first_ts.tv_usec)
@@ -159,6 +181,8 @@ void sensor_packet(struct sensor *s, struct packet *p)
 		s->csum_dropped++;
 		r = DECODE_INVALID;
 	}
+	if (r != DECODE_INVALID && p->depth && p->outer.proto == IPPROTO_UDP)
+		outer_flow(s, p);
 	if (r == DECODE_OK) {
 		struct flow *f = flow_handle_packet(s->ft, p);
 		if (f) {
@@ -207,6 +231,7 @@ static void stats_event(struct sensor *s)
 	jw_obj_close(w);
 	jw_obj_open(w, "flow");
 	jw_uint(w, "pkts", s->flow_pkts);
+	jw_uint(w, "tunnel_carrier_pkts", s->outer_flow_pkts);
 	jw_uint(w, "created", fs->created);
 	jw_uint(w, "peak", fs->peak);
 	jw_uint(w, "ended_timeout", fs->ended_timeout);
