@@ -27,6 +27,23 @@ const char *eve_proto_name(uint8_t proto, char *buf, size_t len)
 	}
 }
 
+static char eve_host[256];
+static char eve_tenant[256];
+
+void eve_set_identity(const char *host, const char *tenant)
+{
+	ot_strlcpy(eve_host, host ? host : "", sizeof(eve_host));
+	ot_strlcpy(eve_tenant, tenant ? tenant : "", sizeof(eve_tenant));
+}
+
+static void identity(struct jw *w)
+{
+	if (eve_host[0])
+		jw_str(w, "host", eve_host);
+	if (eve_tenant[0])
+		jw_str(w, "tenant", eve_tenant);
+}
+
 static bool has_ports(uint8_t proto)
 {
 	return proto == IPPROTO_TCP || proto == IPPROTO_UDP || proto == IPPROTO_SCTP;
@@ -54,6 +71,7 @@ void eve_header(struct jw *w, const char *event_type, const struct timeval *tv,
 	if (p && p->pcap_cnt)
 		jw_uint(w, "pcap_cnt", p->pcap_cnt);
 	jw_str(w, "event_type", event_type);
+	identity(w);
 
 	if (f) {
 		src = dir ? &f->key.b : &f->key.a;

@@ -18,6 +18,13 @@
 void eve_header(struct jw *w, const char *event_type, const struct timeval *ts,
 		const struct packet *p, const struct flow *f, int dir);
 
+/*
+ * Who writes the events: the sensor's id ("host") and the customer's id
+ * ("tenant"), on every event (DESIGN's envelope).  Set once at start-up,
+ * before any pipeline runs; NULL leaves the field out.
+ */
+void eve_set_identity(const char *host, const char *tenant);
+
 /* "TCP", "UDP", "ICMP", "IPv6-ICMP", "GRE", or the number as text. */
 const char *eve_proto_name(uint8_t proto, char *buf, size_t len);
 

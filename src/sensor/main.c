@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "eve.h"
 #include "sensor.h"
 #include "sensor-config.h"
 #include "source-pcap.h"
@@ -309,6 +310,11 @@ int main(int argc, char **argv)
 		if (!(ls = source_live_open(&lo)))
 			goto out;
 	}
+	char host[256] = "";
+	if (!cfg_str(cfg, "sensor.id"))
+		gethostname(host, sizeof(host) - 1);
+	eve_set_identity(cfg_str(cfg, "sensor.id") ? cfg_str(cfg, "sensor.id") : host,
+			 cfg_str(cfg, "sensor.tenant"));
 	if (!(s = sensor_new(cfg, logdir)))
 		goto out;
 

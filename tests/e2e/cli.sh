@@ -82,6 +82,11 @@ expect "-F reads the BPF filter from a file" 'grep -q "\"proto\":\"TCP\"" "$t/o9
 "$sensor" -r "$tcp_pcap" -l "$t/o10" "port nonsense" 2>"$t/err"
 expect "a bad BPF expression is an error that quotes it" '[ $? -ne 0 ] && grep -q "port nonsense" "$t/err"'
 
+"$sensor" -r "$pcap" -l "$t/o11" --set sensor.id=front-desk --set sensor.tenant=pharmacy-01 2>/dev/null
+n=$(wc -l <"$t/o11/eve.json")
+m=$(grep -c '"host":"front-desk","tenant":"pharmacy-01"' "$t/o11/eve.json")
+expect "every event names its sensor and tenant" '[ "$n" -gt 0 ] && [ "$n" -eq "$m" ]'
+
 "$sensor" --dump-config >"$t/keys.md"
 expect "docs/otasuke-sensor.yaml.md lists every configuration key as --dump-config does" \
 	'grep -F -f "$t/keys.md" -x -q "$root/docs/otasuke-sensor.yaml.md" && [ $(grep -c -F -x -f "$t/keys.md" "$root/docs/otasuke-sensor.yaml.md") -ge $(wc -l <"$t/keys.md") ]'
