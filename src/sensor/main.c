@@ -5,7 +5,9 @@
  * the log folder (-l).  Suricata's spelling of the options that suricata-verify
  * and operators use is accepted (-k, --set, -S, --runmode, --simulate-ips):
  * the ones with an equivalent here are honoured, the others are reported as
- * ignored.  See docs/otasuke-sensor.md.
+ * ignored.  Rules (-S, -s, rule-files) are loaded and checked; rule matching
+ * is not part of this build yet, so they do not change what is logged.
+ * See docs/otasuke-sensor.md.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -19,6 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "detect-parse.h"
 #include "eve.h"
 #include "sensor.h"
 #include "sensor-config.h"
@@ -53,7 +56,9 @@ static void usage(FILE *out)
 "  -k all|none        checksum validation (none: accept packets with bad checksums)\n"
 "  --set KEY=VALUE    override a configuration key (repeatable)\n"
 "  -T                 check the configuration, report every problem, and exit\n"
-"  -S FILE, -s FILE   rules (detection is not part of this build: ignored with a warning)\n"
+"  -S FILE           load rules from FILE instead of rule-files (repeatable)\n"
+"  -s FILE           load rules from FILE besides rule-files (repeatable)\n"
+"  --dump-rejected    load the rules, print every rejected one, and exit\n"
 "  --summary          print a short summary of what was seen at the end\n"
 "  --dump-config      print every configuration key with its default and meaning\n"
 "  -v                 more diagnostics (repeat for debug)\n"
@@ -67,13 +72,14 @@ static void usage(FILE *out)
 
 enum {
 	OPT_SET = 256, OPT_SUMMARY, OPT_DUMP_CONFIG, OPT_RUNMODE, OPT_SIMULATE_IPS,
-	OPT_INIT_FATAL, OPT_HELP, OPT_VERSION,
+	OPT_INIT_FATAL, OPT_HELP, OPT_VERSION, OPT_DUMP_REJECTED,
 };
 
 static const struct option long_opts[] = {
 	{ "set", required_argument, NULL, OPT_SET },
 	{ "summary", no_argument, NULL, OPT_SUMMARY },
 	{ "dump-config", no_argument, NULL, OPT_DUMP_CONFIG },
+	{ "dump-rejected", no_argument, NULL, OPT_DUMP_REJECTED },
 	{ "runmode", required_argument, NULL, OPT_RUNMODE },
 	{ "simulate-ips", no_argument, NULL, OPT_SIMULATE_IPS },
 	{ "init-errors-fatal", no_argument, NULL, OPT_INIT_FATAL },
@@ -93,6 +99,11 @@ struct cli {
 	int nsets;
 	bool test_only;
 	bool summary;
+	bool dump_rejected;
+	const char *rules_S[1024];        /* -S: instead of rule-files */
+	int nrules_S;
+	const char *rules_s[1024];        /* -s: besides rule-files */
+	int nrules_s;
 	int verbose;
 	bool quiet;
 };
@@ -148,9 +159,16 @@ static int parse_cli(int argc, char **argv, struct cli *c)
 			break;
 		case 'S':
 		case 's':
-			ot_warn("-%c %s: rule-based detection is not part of this build; rules ignored",
-				o, optarg);
+			if ((o == 'S' ? c->nrules_S : c->nrules_s) >= 1024) {
+				ot_err("too many -%c options (at most 1024)", o);
+				return -1;
+			}
+			if (o == 'S')
+				c->rules_S[c->nrules_S++] = optarg;
+			else
+				c->rules_s[c->nrules_s++] = optarg;
 			break;
+		case OPT_DUMP_REJECTED: c->dump_rejected = true; break;
 		case 'T': c->test_only = true; break;
 		case 'v': c->verbose++; break;
 		case 'q': c->quiet = true; break;
@@ -242,6 +260,123 @@ static struct ot_config *load_config(const struct cli *c, int *problems)
 	return cfg;
 }
 
+/* The folder of path, for files that sit next to the rules. */
+static void dir_of(const char *path, char *out, size_t len)
+{
+	const char *slash = strrchr(path, '/');
+	if (!slash)
+		snprintf(out, len, ".");
+	else
+		snprintf(out, len, "%.*s", (int)(slash - path), path);
+}
+
+static const char *const addr_groups[] = {
+	"HOME_NET", "EXTERNAL_NET", "HTTP_SERVERS", "SMTP_SERVERS", "SQL_SERVERS", "DNS_SERVERS",
+	"TELNET_SERVERS", "AIM_SERVERS", "DC_SERVERS", "DNP3_SERVER", "DNP3_CLIENT",
+	"MODBUS_CLIENT", "MODBUS_SERVER", "ENIP_CLIENT", "ENIP_SERVER",
+};
+static const char *const port_groups[] = {
+	"HTTP_PORTS", "SHELLCODE_PORTS", "ORACLE_PORTS", "SSH_PORTS", "DNP3_PORTS", "MODBUS_PORTS",
+	"FILE_DATA_PORTS", "FTP_PORTS", "GENEVE_PORTS", "VXLAN_PORTS", "TEREDO_PORTS",
+};
+
+/*
+ * Load the rules named on the command line and in the configuration.
+ * NULL with *none set when there are no rules to load; NULL otherwise on a
+ * problem that is not about one rule (a file or variable that cannot be used).
+ */
+static struct ruleset *load_rules(const struct cli *c, const struct ot_config *cfg, bool *none)
+{
+	const char *const *cfiles;
+	size_t ncfg = cfg_list(cfg, "rule-files", &cfiles);
+	const char *base = cfg_str(cfg, "default-rule-path");
+	*none = false;
+	if (c->nrules_S)
+		ncfg = 0;
+	if (!ncfg && !c->nrules_S && !c->nrules_s) {
+		*none = true;
+		return NULL;
+	}
+	struct detect_vars *vars = detect_vars_new();
+	struct ruleset *rs = ruleset_new();
+	char path[4096], dir[2048] = "";
+	const char *first = NULL;
+	int bad = 0;
+	if (!vars || !rs)
+		goto fail;
+	for (size_t i = 0; i < sizeof(addr_groups) / sizeof(addr_groups[0]); i++) {
+		snprintf(path, sizeof(path), "vars.address-groups.%s", addr_groups[i]);
+		if (cfg_str(cfg, path) && detect_vars_set_kind(vars, addr_groups[i], cfg_str(cfg, path), false) < 0)
+			bad++;
+	}
+	for (size_t i = 0; i < sizeof(port_groups) / sizeof(port_groups[0]); i++) {
+		snprintf(path, sizeof(path), "vars.port-groups.%s", port_groups[i]);
+		if (cfg_str(cfg, path) && detect_vars_set_kind(vars, port_groups[i], cfg_str(cfg, path), true) < 0)
+			bad++;
+	}
+	if (bad || detect_vars_check(vars))
+		goto fail;
+	/* the first rule file locates classification.config when it is not configured */
+	if (c->nrules_S)
+		first = c->rules_S[0];
+	else if (ncfg && cfiles[0][0] != '/' && base)
+		first = NULL;
+	else if (ncfg)
+		first = cfiles[0];
+	else
+		first = c->rules_s[0];
+	if (first)
+		dir_of(first, dir, sizeof(dir));
+	else if (base)
+		snprintf(dir, sizeof(dir), "%s", base);
+	const char *cls = cfg_str(cfg, "classification-file");
+	if (cls) {
+		if (detect_classes_load(rs->classes, cls) < 0)
+			goto fail;
+	} else {
+		snprintf(path, sizeof(path), "%s/classification.config", dir);
+		if (access(path, R_OK) == 0 && detect_classes_load(rs->classes, path) < 0)
+			goto fail;
+	}
+	const char *ref = cfg_str(cfg, "reference-config-file");
+	if (ref) {
+		if (detect_references_load(rs->classes, ref) < 0)
+			goto fail;
+	} else {
+		snprintf(path, sizeof(path), "%s/reference.config", dir);
+		if (access(path, R_OK) == 0 && detect_references_load(rs->classes, path) < 0)
+			goto fail;
+	}
+	if (!detect_classes_loaded(rs->classes))
+		ot_notice("no classification.config: every classtype is accepted, with priority 3");
+	rs->quiet = c->dump_rejected;
+	for (int i = 0; i < c->nrules_S; i++)
+		if (ruleset_load_file(rs, c->rules_S[i], vars) < 0)
+			bad++;
+	for (size_t i = 0; i < ncfg; i++) {
+		if (cfiles[i][0] != '/' && base)
+			snprintf(path, sizeof(path), "%s/%s", base, cfiles[i]);
+		else
+			snprintf(path, sizeof(path), "%s", cfiles[i]);
+		if (ruleset_load_file(rs, path, vars) < 0)
+			bad++;
+	}
+	for (int i = 0; i < c->nrules_s; i++)
+		if (ruleset_load_file(rs, c->rules_s[i], vars) < 0)
+			bad++;
+	if (bad)
+		goto fail;
+	size_t total = rs->nrules + rs->nrej;
+	ot_notice("%zu rules loaded, %zu rejected (%.1f%%)", rs->nrules, rs->nrej,
+		  total ? 100.0 * (double)rs->nrej / (double)total : 0.0);
+	detect_vars_free(vars);
+	return rs;
+fail:
+	detect_vars_free(vars);
+	ruleset_free(rs);
+	return NULL;
+}
+
 int main(int argc, char **argv)
 {
 	struct cli c = { 0 };
@@ -249,6 +384,8 @@ int main(int argc, char **argv)
 	struct sensor *s = NULL;
 	struct live_source *ls = NULL;
 	struct source_stats st = { 0 };
+	struct ruleset *rules = NULL;
+	bool no_rules;
 
 	ot_log_init("otasuke-sensor");
 	int pr = parse_cli(argc, argv, &c);
@@ -282,6 +419,15 @@ int main(int argc, char **argv)
 	}
 	if (problems)
 		goto out;
+	rules = load_rules(&c, cfg, &no_rules);
+	if (!rules && !no_rules)
+		goto out;
+	if (c.dump_rejected) {
+		if (rules)
+			ruleset_dump_rejected(rules, stdout);
+		rc = 0;
+		goto out;
+	}
 	if (cfg_str(cfg, "logging.file") && ot_log_set_file(cfg_str(cfg, "logging.file")) < 0) {
 		ot_err("logging.file %s: %s", cfg_str(cfg, "logging.file"), strerror(errno));
 		goto out;
@@ -337,6 +483,7 @@ int main(int argc, char **argv)
 		printf("Events are in %s/%s\n", logdir, cfg_str(cfg, "outputs.eve.filename"));
 	}
 out:
+	ruleset_free(rules);
 	sensor_free(s);
 	source_live_close(ls);
 	cfg_free(cfg);

@@ -1,0 +1,97 @@
+/*
+ * detect-parse.h - loading rule files into a ruleset: the public face of
+ * the rule parser (detect-parse.c), of the variables (detect-vars.c), of the
+ * address and port expressions (detect-addr.c) and of classification.config
+ * and reference.config (detect-classification.c).
+ *
+ * A rule that cannot be used is rejected alone: it is reported once as
+ * "FILE:LINE: sid N: keyword 'X': reason" and recorded in the ruleset, and
+ * loading goes on with the next line.
+ */
+#ifndef OT_DETECT_PARSE_H
+#define OT_DETECT_PARSE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "detect.h"
+
+/* ---- variables ---- */
+
+struct detect_vars *detect_vars_new(void);     /* with Suricata's defaults */
+void detect_vars_free(struct detect_vars *v);
+/* Set (or add) a variable; a new name ending in _PORTS/_PORT is a port
+ * group, any other an address group.  "$" before the name is optional. */
+int detect_vars_set(struct detect_vars *v, const char *name, const char *value);
+int detect_vars_set_kind(struct detect_vars *v, const char *name, const char *value,
+			 bool is_port);
+const char *detect_vars_get(const struct detect_vars *v, const char *name, bool *is_port);
+/* Parse every variable; each problem is logged; returns how many. */
+int detect_vars_check(const struct detect_vars *v);
+
+/* ---- addresses and ports ---- */
+
+int addr_set_parse(struct addr_set *s, const char *expr, const struct detect_vars *v,
+		   char *err, size_t errlen);
+int port_set_parse(struct port_set *s, const char *expr, const struct detect_vars *v,
+		   char *err, size_t errlen);
+
+/* ---- classification.config and reference.config ---- */
+
+struct detect_classes *detect_classes_new(void);
+void detect_classes_free(struct detect_classes *c);
+/* Read "config classification: name,description,priority" lines; problems
+ * are logged with file and line.  Number of problems, -1 if unreadable. */
+int detect_classes_load(struct detect_classes *c, const char *path);
+/* Read "config reference: name url" lines; once read, reference: keys of
+ * rules must be one of them.  Number of problems, -1 if unreadable. */
+int detect_references_load(struct detect_classes *c, const char *path);
+/* Priority of a classtype, -1 when unknown. */
+int detect_class_priority(const struct detect_classes *c, const char *name);
+const char *detect_class_desc(const struct detect_classes *c, const char *name);
+bool detect_classes_loaded(const struct detect_classes *c);
+/* true when no reference.config was read or key is in it */
+bool detect_reference_known(const struct detect_classes *c, const char *key);
+size_t detect_classes_count(const struct detect_classes *c);
+
+/* ---- rulesets ---- */
+
+struct rule_reject {
+	char *file;
+	unsigned line;
+	uint32_t sid;               /* 0 when the rule has none (or it is unreadable) */
+	char *keyword;              /* "" for header problems */
+	char *reason;
+};
+
+struct ruleset {
+	struct rule **rules;
+	size_t nrules, cap;
+	struct rule_reject *rej;
+	size_t nrej, caprej;
+	unsigned files;             /* rule files read */
+	struct detect_classes *classes;     /* owned */
+	/* (gid, sid) -> rule index, for duplicates: open addressing */
+	uint64_t *sidkeys;
+	uint32_t *sidvals;
+	size_t sidcap;
+	bool quiet;                 /* do not log each rejection (tests, fuzzing) */
+};
+
+struct ruleset *ruleset_new(void);
+void ruleset_free(struct ruleset *rs);
+/* Load one rule file.  0, or -1 when the file cannot be read (logged). */
+int ruleset_load_file(struct ruleset *rs, const char *path, const struct detect_vars *vars);
+/* Load rules from text in memory; name and first line number are for messages. */
+int ruleset_load_buffer(struct ruleset *rs, const char *buf, size_t len, const char *name,
+			const struct detect_vars *vars);
+/* "file:line sid N keyword 'X': reason", one a line. */
+void ruleset_dump_rejected(const struct ruleset *rs, FILE *out);
+/* Free one rule (and its matches). */
+void rule_free(struct rule *r);
+/* Number of matches on the rule's lists (all buffers + pkt + post). */
+size_t rule_match_count(const struct rule *r);
+
+#endif
