@@ -273,26 +273,38 @@ static int run(struct exprctx *c, const char *expr)
 	return r;
 }
 
+/* Parse expr into the include and exclude lists of a set of either kind. */
+static int set_parse(struct exprctx *c, const char *expr, bool *any, void **in, size_t *nin,
+		     void **out, size_t *nout)
+{
+	if (run(c, expr) < 0) {
+		free(c->in);
+		free(c->out);
+		return -1;
+	}
+	*any = c->any_in || c->nin == 0;
+	if (c->any_in) {
+		free(c->in);
+		c->in = NULL;
+		c->nin = 0;
+	}
+	*in = c->in;
+	*nin = c->nin;
+	*out = c->out;
+	*nout = c->nout;
+	return 0;
+}
+
 int addr_set_parse(struct addr_set *s, const char *expr, const struct detect_vars *v,
 		   char *err, size_t errlen)
 {
 	struct exprctx c = { .vars = v, .port = false, .err = err, .errlen = errlen };
+	void *in, *out;
 	memset(s, 0, sizeof(*s));
-	if (run(&c, expr) < 0) {
-		free(c.in);
-		free(c.out);
+	if (set_parse(&c, expr, &s->any, &in, &s->nin, &out, &s->nout) < 0)
 		return -1;
-	}
-	s->any = c.any_in || c.nin == 0;
-	if (c.any_in) {
-		free(c.in);
-		c.in = NULL;
-		c.nin = 0;
-	}
-	s->in = c.in;
-	s->nin = c.nin;
-	s->out = c.out;
-	s->nout = c.nout;
+	s->in = in;
+	s->out = out;
 	return 0;
 }
 
@@ -300,22 +312,12 @@ int port_set_parse(struct port_set *s, const char *expr, const struct detect_var
 		   char *err, size_t errlen)
 {
 	struct exprctx c = { .vars = v, .port = true, .err = err, .errlen = errlen };
+	void *in, *out;
 	memset(s, 0, sizeof(*s));
-	if (run(&c, expr) < 0) {
-		free(c.in);
-		free(c.out);
+	if (set_parse(&c, expr, &s->any, &in, &s->nin, &out, &s->nout) < 0)
 		return -1;
-	}
-	s->any = c.any_in || c.nin == 0;
-	if (c.any_in) {
-		free(c.in);
-		c.in = NULL;
-		c.nin = 0;
-	}
-	s->in = c.in;
-	s->nin = c.nin;
-	s->out = c.out;
-	s->nout = c.nout;
+	s->in = in;
+	s->out = out;
 	return 0;
 }
 

@@ -51,16 +51,6 @@ void detect_classes_free(struct detect_classes *c)
 	free(c);
 }
 
-static char *trim(char *s)
-{
-	while (*s == ' ' || *s == '\t')
-		s++;
-	size_t l = strlen(s);
-	while (l && (s[l - 1] == ' ' || s[l - 1] == '\t' || s[l - 1] == '\r' || s[l - 1] == '\n'))
-		s[--l] = '\0';
-	return s;
-}
-
 static const struct detect_class *find_class(const struct detect_classes *c, const char *name)
 {
 	for (size_t i = 0; c && i < c->ncls; i++)
@@ -77,7 +67,7 @@ static int class_line(struct detect_classes *c, char *v, const char *path, unsig
 		return 1;
 	}
 	*c1 = *c2 = '\0';
-	char *name = trim(v), *desc = trim(c1 + 1), *pr = trim(c2 + 1), *end;
+	char *name = detect_trim(v), *desc = detect_trim(c1 + 1), *pr = detect_trim(c2 + 1), *end;
 	long prio = strtol(pr, &end, 10);
 	if (!*name || *end || end == pr || prio < 1 || prio > 255) {
 		ot_err("%s:%u: classification '%s': priority '%s' is not a number from 1 to 255",
@@ -103,7 +93,7 @@ static int class_line(struct detect_classes *c, char *v, const char *path, unsig
 
 static int ref_line(struct detect_classes *c, char *v, const char *path, unsigned ln)
 {
-	v = trim(v);
+	v = detect_trim(v);
 	size_t nl = strcspn(v, " \t");
 	if (!nl || !v[nl]) {
 		ot_err("%s:%u: expected 'config reference: name url'", path, ln);
@@ -142,7 +132,7 @@ static int load(struct detect_classes *c, const char *path, bool refs)
 				;
 			continue;
 		}
-		char *s = trim(line);
+		char *s = detect_trim(line);
 		if (!*s || *s == '#')
 			continue;
 		if (strncasecmp(s, prefix, strlen(prefix))) {

@@ -19,16 +19,6 @@ int kw_flowint_setup(struct rule_parse *rp, const char *value);
 void kw_flowbits_free(void *ctx);
 void kw_flowint_free(void *ctx);
 
-static char *trim(char *s)
-{
-	while (*s == ' ' || *s == '\t')
-		s++;
-	size_t l = strlen(s);
-	while (l && (s[l - 1] == ' ' || s[l - 1] == '\t'))
-		s[--l] = '\0';
-	return s;
-}
-
 static bool good_name(const char *s)
 {
 	size_t n = strlen(s);
@@ -62,7 +52,7 @@ int kw_flow_setup(struct rule_parse *rp, const char *value)
 	strcpy(buf, value);
 	uint16_t f = 0;
 	for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-		t = trim(t);
+		t = detect_trim(t);
 		uint16_t w = 0;
 		for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
 			if (!strcmp(t, words[i].name))
@@ -114,9 +104,9 @@ int kw_flowbits_setup(struct rule_parse *rp, const char *value)
 	char *comma = strchr(buf, ','), *names = NULL;
 	if (comma) {
 		*comma = '\0';
-		names = trim(comma + 1);
+		names = detect_trim(comma + 1);
 	}
-	char *op = trim(buf);
+	char *op = detect_trim(buf);
 	int o = -1;
 	for (int i = 0; i < 6; i++)
 		if (!strcmp(op, ops[i]))
@@ -148,7 +138,7 @@ int kw_flowbits_setup(struct rule_parse *rp, const char *value)
 	}
 	f->and = has_and;
 	for (char *save = NULL, *t = strtok_r(names, "|&", &save); t; t = strtok_r(NULL, "|&", &save)) {
-		t = trim(t);
+		t = detect_trim(t);
 		if (!good_name(t)) {
 			kw_flowbits_free(f);
 			return kw_err(rp, "'%.32s' is not a flowbit name", t);
@@ -190,11 +180,7 @@ int kw_flowint_setup(struct rule_parse *rp, const char *value)
 	if (strlen(value) >= sizeof(buf))
 		return kw_err(rp, "value too long");
 	strcpy(buf, value);
-	for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-		if (n == 4)
-			return kw_err(rp, "expected 'name, operator[, value]'");
-		tok[n++] = trim(t);
-	}
+	n = detect_split(buf, ',', tok, 4);
 	if (n < 2)
 		return kw_err(rp, "expected 'name, operator[, value]'");
 	if (!good_name(tok[0]))

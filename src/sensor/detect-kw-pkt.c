@@ -208,16 +208,7 @@ int kw_stream_size_setup(struct rule_parse *rp, const char *value)
 	if (strlen(value) >= sizeof(buf))
 		return kw_err(rp, "value too long");
 	strcpy(buf, value);
-	for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-		if (n == 4)
-			return kw_err(rp, "expected 'side, operator, bytes'");
-		while (*t == ' ')
-			t++;
-		size_t l = strlen(t);
-		while (l && t[l - 1] == ' ')
-			t[--l] = '\0';
-		tok[n++] = t;
-	}
+	n = detect_split(buf, ',', tok, 4);
 	if (n != 3)
 		return kw_err(rp, "expected 'side, operator, bytes'");
 	struct detect_stream_size s = { 0 };
@@ -316,16 +307,9 @@ int kw_tag_setup(struct rule_parse *rp, const char *value)
 	if (strlen(value) >= sizeof(buf))
 		return kw_err(rp, "value too long");
 	strcpy(buf, value);
-	for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-		if (n == 5)
-			return kw_err(rp, "expected 'session|host[, count, packets|seconds|bytes[, src|dst]]'");
-		while (*t == ' ')
-			t++;
-		size_t l = strlen(t);
-		while (l && t[l - 1] == ' ')
-			t[--l] = '\0';
-		tok[n++] = t;
-	}
+	n = detect_split(buf, ',', tok, 5);
+	if (n < 0)
+		return kw_err(rp, "expected 'session|host[, count, packets|seconds|bytes[, src|dst]]'");
 	struct detect_tag g = { .count = 256, .metric = 0 };
 	if (n < 1 || (strcmp(tok[0], "session") && strcmp(tok[0], "host")))
 		return kw_err(rp, "expected session or host first");

@@ -782,3 +782,30 @@ int ruleset_load_file(struct ruleset *rs, const char *path, const struct detect_
 	rs->files++;
 	return rc;
 }
+
+char *detect_trim(char *s)
+{
+	while (*s == ' ' || *s == '\t')
+		s++;
+	size_t l = strlen(s);
+	while (l && (s[l - 1] == ' ' || s[l - 1] == '\t' || s[l - 1] == '\r' || s[l - 1] == '\n'))
+		s[--l] = '\0';
+	return s;
+}
+
+int detect_split(char *buf, char sep, char **tok, int max)
+{
+	int n = 0;
+	char *p = buf;
+	for (;;) {
+		char *e = strchr(p, sep);
+		if (e)
+			*e = '\0';
+		if (n == max)
+			return -1;
+		tok[n++] = detect_trim(p);
+		if (!e)
+			return n;
+		p = e + 1;
+	}
+}

@@ -80,6 +80,12 @@ struct ruleset {
 	bool quiet;                 /* do not log each rejection (tests, fuzzing) */
 };
 
+/* Strip blanks (and a trailing CR/LF) from both ends of s, in place. */
+char *detect_trim(char *s);
+/* Split buf in place at each sep into at most max trimmed pieces in tok[];
+ * the number of pieces, or -1 when there are more than max. */
+int detect_split(char *buf, char sep, char **tok, int max);
+
 struct ruleset *ruleset_new(void);
 void ruleset_free(struct ruleset *rs);
 /* Load one rule file.  0, or -1 when the file cannot be read (logged). */
