@@ -706,7 +706,8 @@ static void read_list(struct walk *w, size_t i, size_t line)
 		}
 		switch (w->ev.type) {
 		case YAML_SCALAR_EVENT:
-			if (scalar_is_null(&w->ev))
+			/* null and empty items are skipped, as in "a,,b" */
+			if (scalar_is_null(&w->ev) || !w->ev.data.scalar.length)
 				break;
 			if (scalar_has_nul(&w->ev)) {
 				problem(w, l, "an item of '%s' contains a NUL character", key);
@@ -806,7 +807,8 @@ static void walk_value(struct walk *w, const char *path, size_t kline)
 			walk_mapping(w, path);
 			break;
 		case YAML_SCALAR_EVENT:
-			if (scalar_is_null(&w->ev))
+			/* null and empty items are skipped, as in "a,,b" */
+			if (scalar_is_null(&w->ev) || !w->ev.data.scalar.length)
 				break;  /* an empty section */
 			problem(w, ev_line(w), "'%s' is a section with sub-keys such as '%s', "
 				"not a single value", path, example);

@@ -271,6 +271,20 @@ static void test_lists(void **state)
 	assert_int_equal(cfg_list(c, "home-net", &items), 3);
 	assert_string_equal(items[0], "a");
 	assert_int_equal(cfg_list(c, "outputs.eve.types", NULL), 0);
+
+	/* empty quoted items in a block list are skipped too (found by
+	 * fuzz-config: a quoted string continued onto the next line) */
+	p = write_file("lists-empty.yaml",
+		"home-net:\n"
+		"  - a\n"
+		"  - \"\"\n"
+		"  - \"\\\n"
+		"\"\n"
+		"  - b\n");
+	assert_int_equal(cfg_load_file(c, p), 0);
+	assert_int_equal(cfg_list(c, "home-net", &items), 2);
+	assert_string_equal(items[0], "a");
+	assert_string_equal(items[1], "b");
 	cfg_free(c);
 }
 
