@@ -1,6 +1,6 @@
 /*
  * app-banner.c - protocols recognised by their greeting or first command,
- * not (yet) parsed: FTP, SMTP, IMAP, POP3 and SSH.
+ * not (yet) parsed: FTP, SMTP, IMAP and SSH.
  *
  * Knowing that a flow speaks one of these is already worth having: the flow
  * event says so (`app_proto`), an operator can search for it, and a later
@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "applayer.h"
+#include "app-banner.h"
 
 /* The first line of data, when complete: its length, or -1 (need more), or
  * -2 (no line end within a sane length: not a line protocol). */
@@ -49,8 +50,8 @@ static bool verb_in(const uint8_t *d, long n, const char *const *verbs)
 	return false;
 }
 
-static int probe_lines(const uint8_t *d, size_t len, int dir, const char *const *verbs,
-		       const char *greeting, const char *greeting_word)
+int app_probe_lines(const uint8_t *d, size_t len, int dir, const char *const *verbs,
+		    const char *greeting, const char *greeting_word)
 {
 	long n = first_line(d, len);
 	if (n == -2)
@@ -78,23 +79,15 @@ static const char *const ftp_verbs[] = {
 	"OPTS", "SIZE", "MDTM", "REST", "NOOP", NULL,
 };
 static const char *const smtp_verbs[] = { "EHLO", "HELO", "MAIL", "STARTTLS", NULL };
-static const char *const pop3_verbs[] = {
-	"USER", "PASS", "APOP", "CAPA", "STLS", "STAT", "LIST", "RETR", "UIDL", "QUIT", NULL,
-};
 
 static int ftp_probe(const uint8_t *d, size_t len, int dir)
 {
-	return probe_lines(d, len, dir, ftp_verbs, "220", "FTP");
+	return app_probe_lines(d, len, dir, ftp_verbs, "220", "FTP");
 }
 
 static int smtp_probe(const uint8_t *d, size_t len, int dir)
 {
-	return probe_lines(d, len, dir, smtp_verbs, "220", "SMTP");
-}
-
-static int pop3_probe(const uint8_t *d, size_t len, int dir)
-{
-	return probe_lines(d, len, dir, pop3_verbs, "+OK", NULL);
+	return app_probe_lines(d, len, dir, smtp_verbs, "220", "SMTP");
 }
 
 static int imap_probe(const uint8_t *d, size_t len, int dir)
@@ -106,7 +99,7 @@ static int imap_probe(const uint8_t *d, size_t len, int dir)
 	if (n == -2)
 		return PROBE_NO;
 	if (dir == APP_TOCLIENT)
-		return probe_lines(d, len, dir, NULL, "* OK", NULL);
+		return app_probe_lines(d, len, dir, NULL, "* OK", NULL);
 	if (n == -1)
 		return PROBE_NEED_MORE;
 	/* "<tag> <command>" */
@@ -159,12 +152,6 @@ const struct app_parser app_parser_smtp = {
 const struct app_parser app_parser_imap = {
 	.name = "imap", .id = APP_IMAP, .tcp = true, .ports = { 143 }, .port_only = true,
 	.probe = imap_probe, .state_new = banner_new, .state_free = banner_free,
-	.parse = banner_parse,
-};
-
-const struct app_parser app_parser_pop3 = {
-	.name = "pop3", .id = APP_POP3, .tcp = true, .ports = { 110 }, .port_only = true,
-	.probe = pop3_probe, .state_new = banner_new, .state_free = banner_free,
 	.parse = banner_parse,
 };
 
