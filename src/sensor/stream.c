@@ -100,8 +100,9 @@ static void seg_insert(struct stream_ctx *sc, struct seg **link, uint32_t seq,
 }
 
 /*
- * Add payload [seq, seq+len) to d, keeping bytes already held (first wins)
- * and dropping what was already delivered or lies past the depth.
+ * Add payload [seq, seq+len) to d, dropping what was already delivered or
+ * lies past the depth.  Bytes already held are kept (first wins) or
+ * overwritten (last wins).
  */
 static void dir_add(struct stream_ctx *sc, struct sdir *d, uint32_t seq,
 		    const uint8_t *data, uint32_t len)
@@ -150,6 +151,8 @@ static void dir_add(struct stream_ctx *sc, struct sdir *d, uint32_t seq,
 		if (SEQ_LEQ(s->seq, cur)) {
 			/* cur lies inside s: those bytes are already held */
 			uint32_t stop = SEQ_LT(end, s_end) ? end : s_end;
+			if (sc->cfg.last_wins)
+				memcpy(s->data + s->off + (cur - s->seq), data + (cur - seq), stop - cur);
 			held += stop - cur;
 			cur = s_end;
 			link = &s->next;

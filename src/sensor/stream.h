@@ -8,8 +8,9 @@
  * acknowledged them; in inline mode, or when only one side of a session is
  * visible (async-oneside), they are delivered as soon as they are in order.
  *
- * Retransmissions are dropped; overlapping data keeps the bytes that arrived
- * first (first-wins policy); a hole the receiver has acknowledged anyway is
+ * Retransmissions are dropped; where data overlaps bytes already held (not
+ * yet delivered), the bytes that arrived first are kept (first-wins, the
+ * default) or replaced by the newer ones (last-wins); a hole the receiver has acknowledged anyway is
  * reported as a gap and skipped; at most `depth` bytes per direction are
  * reassembled (0: no limit); all sessions together hold at most `memcap`
  * bytes of out-of-order data.  Sessions picked up without a handshake are
@@ -31,6 +32,7 @@ struct stream_cfg {
 	bool inline_mode;       /* stream.inline */
 	uint64_t depth;         /* stream.reassembly.depth, 0 = unlimited */
 	uint64_t memcap;        /* stream.memcap */
+	bool last_wins;         /* stream.reassembly.overlap-policy: last */
 };
 
 /* Hand in-order bytes of direction dir to the application layer; gap > 0

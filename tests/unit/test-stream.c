@@ -47,12 +47,18 @@ struct fixture {
 	struct sink sink;
 };
 
-static void setup_cfg(struct fixture *x, bool midstream, uint64_t depth)
+static void setup_policy(struct fixture *x, bool midstream, uint64_t depth, bool last_wins)
 {
-	struct stream_cfg cfg = { .midstream = midstream, .depth = depth, .memcap = 1 << 20 };
+	struct stream_cfg cfg = { .midstream = midstream, .depth = depth, .memcap = 1 << 20,
+				  .last_wins = last_wins };
 	memset(x, 0, sizeof(*x));
 	stream_ctx_init(&x->sc, &cfg, deliver, &x->sink);
 	x->f.key.proto = 6;
+}
+
+static void setup_cfg(struct fixture *x, bool midstream, uint64_t depth)
+{
+	setup_policy(x, midstream, depth, false);
 }
 
 static void pkt(struct fixture *x, int dir, uint8_t flags, uint32_t seq, uint32_t ack,
@@ -126,6 +132,16 @@ static void test_overlap_first_wins(void **state)
 	assert_int_equal(x.sink.len[0], 8);
 	assert_memory_equal(x.sink.data[0], "bbAAAAbb", 8);
 	assert_true(x.sc.stats.overlaps > 0);
+	done(&x);
+
+	/* the same segments under the last-wins policy */
+	setup_policy(&x, false, 0, true);
+	handshake(&x);
+	pkt(&x, 0, ACK, 1003, 5001, "AAAA");
+	pkt(&x, 0, ACK, 1001, 5001, "bbbbbbbb");
+	pkt(&x, 1, ACK, 5001, 1009, NULL);
+	assert_int_equal(x.sink.len[0], 8);
+	assert_memory_equal(x.sink.data[0], "bbbbbbbb", 8);
 	done(&x);
 }
 
