@@ -63,6 +63,10 @@ struct flow {
 				       reversed: its directions are the stream's
 				       ^ 1 until the flow is swapped */
 
+	/* detection state (flowbits, flowints, tx cursors), detect-engine.c;
+	   freed by detect_flow_free() */
+	void *detect;
+
 	/* table internals */
 	struct flow *hnext;         /* hash chain */
 	struct flow *lprev, *lnext; /* LRU list, most recent at the head */

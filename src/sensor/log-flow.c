@@ -60,6 +60,17 @@ static void log_tcp(struct jw *w, const struct flow *f)
 	jw_obj_close(w);
 }
 
+void log_flow_counters(struct jw *w, const struct flow *f)
+{
+	char ts[40];
+	jw_uint(w, "pkts_toserver", f->pkts[0]);
+	jw_uint(w, "pkts_toclient", f->pkts[1]);
+	jw_uint(w, "bytes_toserver", f->bytes[0]);
+	jw_uint(w, "bytes_toclient", f->bytes[1]);
+	ot_time_fmt(&f->start, ts, sizeof(ts));
+	jw_str(w, "start", ts);
+}
+
 void log_flow(struct jw *w, const struct flow *f, enum flow_end_reason reason)
 {
 	char ts[40];
@@ -84,12 +95,7 @@ void log_flow(struct jw *w, const struct flow *f, enum flow_end_reason reason)
 		jw_str(w, "app_proto_orig", app_proto_name(f->app_proto_orig));
 
 	jw_obj_open(w, "flow");
-	jw_uint(w, "pkts_toserver", f->pkts[0]);
-	jw_uint(w, "pkts_toclient", f->pkts[1]);
-	jw_uint(w, "bytes_toserver", f->bytes[0]);
-	jw_uint(w, "bytes_toclient", f->bytes[1]);
-	ot_time_fmt(&f->start, ts, sizeof(ts));
-	jw_str(w, "start", ts);
+	log_flow_counters(w, f);
 	ot_time_fmt(&f->last, ts, sizeof(ts));
 	jw_str(w, "end", ts);
 	jw_int(w, "age", (int64_t)(f->last.tv_sec - f->start.tv_sec));

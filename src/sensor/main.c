@@ -5,8 +5,8 @@
  * the log folder (-l).  Suricata's spelling of the options that suricata-verify
  * and operators use is accepted (-k, --set, -S, --runmode, --simulate-ips):
  * the ones with an equivalent here are honoured, the others are reported as
- * ignored.  Rules (-S, -s, rule-files) are loaded and checked; rule matching
- * is not part of this build yet, so they do not change what is logged.
+ * ignored.  Rules (-S, -s, rule-files) are loaded, checked and matched
+ * (detect-engine.h): alerts are written as EVE alert events.
  * See docs/otasuke-sensor.md.
  */
 #include <errno.h>
@@ -409,6 +409,12 @@ int main(int argc, char **argv)
 			ot_log_set_level(lvl);
 		}
 	}
+	const char *policy = cfg_str(cfg, "stream.reassembly.overlap-policy");
+	if (strcmp(policy, "first") && strcmp(policy, "last")) {
+		ot_err("%s: stream.reassembly.overlap-policy '%s': expected 'first' or 'last'",
+		       cfg_origin(cfg, "stream.reassembly.overlap-policy"), policy);
+		problems++;
+	}
 	if (c.test_only) {
 		if (problems)
 			ot_err("configuration has %d problem%s", problems, problems > 1 ? "s" : "");
@@ -462,6 +468,8 @@ int main(int argc, char **argv)
 	eve_set_identity(cfg_str(cfg, "sensor.id") ? cfg_str(cfg, "sensor.id") : host,
 			 cfg_str(cfg, "sensor.tenant"));
 	if (!(s = sensor_new(cfg, logdir)))
+		goto out;
+	if (rules && sensor_set_rules(s, rules) < 0)
 		goto out;
 
 	signal(SIGINT, on_signal);

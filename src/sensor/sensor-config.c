@@ -58,6 +58,7 @@ const struct cfg_key sensor_cfg_keys[] = {
 	{ "stream.midstream", CFG_BOOL, "no", 0, 0, "follow TCP sessions whose handshake was not seen" },
 	{ "stream.async-oneside", CFG_BOOL, "no", 0, 0, "reassemble sessions of which only one side is seen" },
 	{ "stream.inline", CFG_BOOL, "no", 0, 0, "hand TCP data on without waiting for the acknowledgement" },
+	{ "stream.reassembly.overlap-policy", CFG_STR, "first", 0, 0, "overlapping TCP data: keep the bytes seen first (first) or the newer ones (last)" },
 	{ "stream.reassembly.depth", CFG_SIZE, "1mb", 0, GB(4), "bytes reassembled per direction (0: all)" },
 
 	{ "app-layer.protocols.http.enabled", CFG_BOOL, "yes", 0, 0, "detect and log HTTP/1.x" },

@@ -9,6 +9,7 @@
 
 #include "app-engine.h"
 #include "decode.h"
+#include "detect-engine.h"
 #include "eve.h"
 #include "flow-table.h"
 #include "log-flow.h"
@@ -25,6 +26,8 @@ struct sensor {
 	struct app_engine ae;
 	struct output *out;
 	struct jw jw;
+	struct detect_engine *de;   /* NULL without rules */
+	const struct ruleset *rules;
 	bool log_anomaly;
 	bool checksum_validate;
 	uint64_t flow_pkts;
@@ -53,11 +56,41 @@ static void flow_ended(void *arg, struct flow *f, enum flow_end_reason reason)
 		stream_flow_end(&s->sc, f);
 	app_engine_flow_end(&s->ae, f);
 	app_engine_settle(f);
+	if (s->de)
+		detect_flow_end(s->de, f);
 	log_flow(&s->jw, f, reason);
 	if (jw_ok(&s->jw))
 		output_write(s->out, s->jw.buf, s->jw.len);
 	stream_session_free(&s->sc, f);
 	app_engine_flow_free(f);
+	detect_flow_free(f);
+}
+
+static void alert_out(void *arg, const struct rule *r, const struct packet *p, struct flow *f,
+		      int dir)
+{
+	struct sensor *s = arg;
+	log_alert(&s->jw, s->rules, r, p, f, dir);
+	if (jw_ok(&s->jw))
+		output_write(s->out, s->jw.buf, s->jw.len);
+}
+
+int sensor_set_rules(struct sensor *s, const struct ruleset *rs)
+{
+	size_t active, skipped;
+	detect_engine_free(s->de);
+	s->de = NULL;
+	s->rules = rs;
+	if (!rs)
+		return 0;
+	if (!(s->de = detect_engine_new(rs, alert_out, s))) {
+		ot_err("the detection engine could not be built");
+		return -1;
+	}
+	detect_engine_counts(s->de, &active, &skipped);
+	ot_notice("%zu rules active, %zu not matchable yet (app-layer buffers or keywords)",
+		  active, skipped);
+	return 0;
 }
 
 static void decode_cfg_from(struct decode_cfg *dcfg, const struct ot_config *cfg)
@@ -104,6 +137,7 @@ struct sensor *sensor_new(const struct ot_config *cfg, const char *logdir)
 		.inline_mode = cfg_bool(cfg, "stream.inline"),
 		.depth = cfg_uint(cfg, "stream.reassembly.depth"),
 		.memcap = cfg_uint(cfg, "stream.memcap"),
+		.last_wins = !strcmp(cfg_str(cfg, "stream.reassembly.overlap-policy"), "last"),
 	};
 	if (!s)
 		return NULL;
@@ -194,6 +228,8 @@ void sensor_packet(struct sensor *s, struct packet *p)
 			else if (p->proto == IPPROTO_UDP && p->payload_len)
 				app_engine_data(&s->ae, f, p, p->dir, p->payload, p->payload_len, 0);
 		}
+		if (s->de)
+			detect_packet(s->de, p, f);
 	}
 	packet_release(p);
 }
@@ -275,6 +311,7 @@ void sensor_free(struct sensor *s)
 	if (!s)
 		return;
 	flow_table_free(s->ft);
+	detect_engine_free(s->de);
 	decode_ctx_destroy(&s->dc);
 	app_engine_destroy(&s->ae);
 	output_close(s->out);

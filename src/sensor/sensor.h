@@ -28,6 +28,11 @@ void sensor_tick(struct sensor *s, const struct timeval *now);
 void sensor_finish(struct sensor *s);
 void sensor_free(struct sensor *s);
 
+struct ruleset;
+/* Match packets against rs from now on (rs must outlive the pipeline; NULL:
+ * no detection).  0, or -1 when the engine cannot be built (logged). */
+int sensor_set_rules(struct sensor *s, const struct ruleset *rs);
+
 /* A short summary for people: what was read and what was seen. */
 void sensor_summary(const struct sensor *s, FILE *out);
 

@@ -1,0 +1,106 @@
+/*
+ * detect-engine.h - matching parsed rules against packets.
+ *
+ * The rule parser (detect-parse.h) gives a struct ruleset; this turns it
+ * into something a packet can be checked against quickly, and checks
+ * packets.  Two layers, in two files:
+ *
+ *  - detect-match.c evaluates one list of content-like matches (content,
+ *    pcre, byte_test/jump/extract, isdataat, bsize) against one buffer,
+ *    with Suricata's relative semantics and backtracking.  It knows nothing
+ *    of packets or flows, so app-layer buffers can use it as they come.
+ *  - detect-engine.c groups the rules by IP protocol and port, runs the
+ *    header and packet tests, the payload list, the HTTP/1 transaction
+ *    buffers, flowbits, flowints, thresholds, and hands each alert to the
+ *    EVE alert logger (log-alert.c).
+ *
+ * Everything the matcher needs per packet (PCRE2 match data, byte_extract
+ * variables, the list of candidate rules) is allocated once with the engine:
+ * no allocation happens on the matching path.  Per-flow state (flowbits) is
+ * a small, bounded block hung on the flow and freed with it.
+ */
+#ifndef OT_DETECT_ENGINE_H
+#define OT_DETECT_ENGINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "detect.h"
+#include "packet.h"
+#include "flow.h"
+
+struct ruleset;
+struct jw;
+
+/* ---- one sigmatch list against one buffer (detect-match.c) ---- */
+
+/* Keyword indexes the matcher dispatches on, looked up once. */
+struct detect_match_kws {
+	int content, uricontent, isdataat, pcre, byte_test, byte_jump, byte_extract, bsize;
+	int base64_decode, urilen;
+};
+
+/* Scratch for detect_match_buffer(): one per pipeline, reused. */
+struct detect_match_ctx {
+	struct detect_match_kws k;
+	void *md;                   /* pcre2_match_data *, sized once */
+	void *mctx;                 /* pcre2_match_context * (match limits) */
+	uint64_t vars[DETECT_MAX_BYTEVARS];     /* byte_extract values */
+	uint32_t budget;            /* inspections left, against blow-ups */
+};
+
+int detect_match_ctx_init(struct detect_match_ctx *m);
+void detect_match_ctx_destroy(struct detect_match_ctx *m);
+
+/*
+ * Does every match of the list (from sm on) hold on buf?  byte_extract
+ * variables are written into m->vars (clear them before the first list of
+ * a rule).  true on a match.
+ */
+bool detect_match_buffer(struct detect_match_ctx *m, const struct sigmatch *sm,
+			 const uint8_t *buf, uint32_t len);
+
+/* Can detect_match_buffer() evaluate every match of the list? */
+bool detect_match_supported(const struct sigmatch *sm);
+
+/* Numeric comparison of a detect_num (ttl, dsize, bsize...). */
+bool detect_num_match(const struct detect_num *n, uint64_t v);
+
+/* ---- the engine (detect-engine.c) ---- */
+
+struct detect_engine;
+
+/* Called for each alert; the sensor writes it with log_alert().  dir is the
+ * direction of what matched (0 client to server), which for an app-layer
+ * match may not be the packet's. */
+typedef void (*detect_alert_fn)(void *arg, const struct rule *r, const struct packet *p,
+				struct flow *f, int dir);
+
+/*
+ * An engine for rs (which must outlive it).  Rules it cannot match yet
+ * (app-layer buffers) are left out and counted.  NULL on failure.
+ */
+struct detect_engine *detect_engine_new(const struct ruleset *rs, detect_alert_fn alert,
+					void *arg);
+void detect_engine_free(struct detect_engine *de);
+/* Rules that can match, and rules left out. */
+void detect_engine_counts(const struct detect_engine *de, size_t *active, size_t *skipped);
+
+/* Check one decoded packet (with its flow, or NULL) against every rule. */
+void detect_packet(struct detect_engine *de, const struct packet *p, struct flow *f);
+
+/* A flow ends (after the app layer's flow_end): match what that completed. */
+void detect_flow_end(struct detect_engine *de, struct flow *f);
+/* Did a pass rule match on the flow (EVE flow "action":"pass")? */
+bool detect_flow_passed(const struct flow *f);
+/* Free what detection kept on a flow that ends. */
+void detect_flow_free(struct flow *f);
+
+/* ---- the EVE alert event (log-alert.c) ---- */
+
+/* Write the alert event of r on p into w (reset first); the 5-tuple is
+ * oriented by dir when there is a flow. */
+void log_alert(struct jw *w, const struct ruleset *rs, const struct rule *r,
+	       const struct packet *p, const struct flow *f, int dir);
+
+#endif
