@@ -106,6 +106,21 @@ bool decode_ethertype_known(uint16_t type);
 
 /* decode-ipv4.c / decode-ipv6.c */
 enum decode_result decode_ipv4(struct dstate *ds, const uint8_t *b, uint32_t len);
+
+/* The decoder events a fragment can raise, per IP version. */
+struct frag_events {
+	uint16_t overlap, ignored, too_large;
+};
+
+struct defrag_frag;
+/*
+ * Hand fragment f to reassembly: a fragment held gives DECODE_NOFLOW; the
+ * one that completes its datagram turns the packet into the datagram and
+ * decodes it again with redecode (decode_ipv4 or decode_ipv6).
+ */
+enum decode_result decode_fragment(struct dstate *ds, struct defrag_frag *f,
+				   const struct frag_events *ev,
+				   enum decode_result (*redecode)(struct dstate *, const uint8_t *, uint32_t));
 enum decode_result decode_ipv6(struct dstate *ds, const uint8_t *b, uint32_t len);
 /* the payload of an IP packet of protocol proto (shared by v4 and v6) */
 enum decode_result decode_transport(struct dstate *ds, uint8_t proto, const uint8_t *b,

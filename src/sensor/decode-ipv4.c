@@ -63,8 +63,6 @@ static enum decode_result ipv4_fragment(struct dstate *ds, const uint8_t *b, uin
 					uint32_t tot)
 {
 	struct packet *p = ds->p;
-	struct decode_ctx *dc = ds->dc;
-	struct defrag_result res;
 	struct defrag_frag f = {
 		.ip_ver = 4,
 		.proto = b[9],
@@ -81,28 +79,11 @@ static enum decode_result ipv4_fragment(struct dstate *ds, const uint8_t *b, uin
 		.now = p->ts.tv_sec,
 	};
 
+	static const struct frag_events ev = {
+		DEV_IPV4_FRAG_OVERLAP, DEV_IPV4_FRAG_IGNORED, DEV_IPV4_FRAG_PKT_TOO_LARGE,
+	};
 	p->frag = true;
-	if (!dc->defrag)
-		return dec_noflow(ds, NOFLOW_FRAG);
-	memcpy(f.vlan, p->vlan, sizeof(f.vlan));
-	enum defrag_status st = defrag_insert(dc->defrag, &f, &res);
-	dc->stats.frag_dropped += res.dropped;
-	if (res.flags & DEFRAG_F_OVERLAP)
-		decode_event_add(p, DEV_IPV4_FRAG_OVERLAP);
-	if (res.flags & DEFRAG_F_IGNORED)
-		decode_event_add(p, DEV_IPV4_FRAG_IGNORED);
-	switch (st) {
-	case DEFRAG_DONE:
-		dc->stats.frag_reassembled++;
-		free(p->owned);
-		p->owned = res.out;
-		p->frag = false;
-		return decode_ipv4(ds, res.out, res.out_len);
-	case DEFRAG_TOO_LARGE:
-		return dec_invalid(p, DEV_IPV4_FRAG_PKT_TOO_LARGE);
-	default:
-		return dec_noflow(ds, NOFLOW_FRAG);
-	}
+	return decode_fragment(ds, &f, &ev, decode_ipv4);
 }
 
 enum decode_result decode_ipv4(struct dstate *ds, const uint8_t *b, uint32_t len)

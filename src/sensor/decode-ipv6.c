@@ -52,8 +52,6 @@ static enum decode_result ipv6_fragment(struct dstate *ds, const uint8_t *b, uin
 					uint32_t end, uint32_t nh_off)
 {
 	struct packet *p = ds->p;
-	struct decode_ctx *dc = ds->dc;
-	struct defrag_result res;
 	struct defrag_frag f = {
 		.ip_ver = 6,
 		.proto = b[fh],
@@ -76,27 +74,10 @@ static enum decode_result ipv6_fragment(struct dstate *ds, const uint8_t *b, uin
 	p->ip_id = (uint16_t)f.id;
 	if (f.more && (f.len & 7))
 		return dec_invalid(p, DEV_IPV6_FRAG_INVALID_LENGTH);
-	if (!dc->defrag)
-		return dec_noflow(ds, NOFLOW_FRAG);
-	memcpy(f.vlan, p->vlan, sizeof(f.vlan));
-	enum defrag_status st = defrag_insert(dc->defrag, &f, &res);
-	dc->stats.frag_dropped += res.dropped;
-	if (res.flags & DEFRAG_F_OVERLAP)
-		decode_event_add(p, DEV_IPV6_FRAG_OVERLAP);
-	if (res.flags & DEFRAG_F_IGNORED)
-		decode_event_add(p, DEV_IPV6_FRAG_IGNORED);
-	switch (st) {
-	case DEFRAG_DONE:
-		dc->stats.frag_reassembled++;
-		free(p->owned);
-		p->owned = res.out;
-		p->frag = false;
-		return decode_ipv6(ds, res.out, res.out_len);
-	case DEFRAG_TOO_LARGE:
-		return dec_invalid(p, DEV_IPV6_FRAG_PKT_TOO_LARGE);
-	default:
-		return dec_noflow(ds, NOFLOW_FRAG);
-	}
+	static const struct frag_events ev = {
+		DEV_IPV6_FRAG_OVERLAP, DEV_IPV6_FRAG_IGNORED, DEV_IPV6_FRAG_PKT_TOO_LARGE,
+	};
+	return decode_fragment(ds, &f, &ev, decode_ipv6);
 }
 
 enum decode_result decode_ipv6(struct dstate *ds, const uint8_t *b, uint32_t len)

@@ -677,3 +677,34 @@ enum decode_result decode_packet(struct decode_ctx *dc, struct packet *p)
 	}
 	return r;
 }
+
+enum decode_result decode_fragment(struct dstate *ds, struct defrag_frag *f,
+				   const struct frag_events *ev,
+				   enum decode_result (*redecode)(struct dstate *, const uint8_t *, uint32_t))
+{
+	struct packet *p = ds->p;
+	struct decode_ctx *dc = ds->dc;
+	struct defrag_result res;
+
+	if (!dc->defrag)
+		return dec_noflow(ds, NOFLOW_FRAG);
+	memcpy(f->vlan, p->vlan, sizeof(f->vlan));
+	enum defrag_status st = defrag_insert(dc->defrag, f, &res);
+	dc->stats.frag_dropped += res.dropped;
+	if (res.flags & DEFRAG_F_OVERLAP)
+		decode_event_add(p, ev->overlap);
+	if (res.flags & DEFRAG_F_IGNORED)
+		decode_event_add(p, ev->ignored);
+	switch (st) {
+	case DEFRAG_DONE:
+		dc->stats.frag_reassembled++;
+		free(p->owned);
+		p->owned = res.out;
+		p->frag = false;
+		return redecode(ds, res.out, res.out_len);
+	case DEFRAG_TOO_LARGE:
+		return dec_invalid(p, ev->too_large);
+	default:
+		return dec_noflow(ds, NOFLOW_FRAG);
+	}
+}
