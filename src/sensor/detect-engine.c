@@ -1130,6 +1130,16 @@ static bool tx_pkt_match(const struct detect_engine *de, const struct erule *e,
 	return true;
 }
 
+/* What a rule does once it matched, before it alerts: flowbits, flowint. */
+static void post_match(struct detect_engine *de, const struct rule *r, struct flow *f)
+{
+	for (const struct sigmatch *sm = r->post.head; sm; sm = sm->next)
+		if (sm->kw == de->kw_flowbits)
+			flowbits_apply(de, sm->ctx, f);
+		else if (sm->kw == de->kw_flowint)
+			flowint_apply(de, sm->ctx, f);
+}
+
 static void inspect_tx(struct detect_engine *de, const struct packet *p, struct flow *f,
 		       const struct http_tx *tx, int stage)
 {
@@ -1158,11 +1168,7 @@ static void inspect_tx(struct detect_engine *de, const struct packet *p, struct 
 		}
 		if (!hit)
 			continue;
-		for (const struct sigmatch *sm = r->post.head; sm; sm = sm->next)
-			if (sm->kw == de->kw_flowbits)
-				flowbits_apply(de, sm->ctx, f);
-			else if (sm->kw == de->kw_flowint)
-				flowint_apply(de, sm->ctx, f);
+		post_match(de, r, f);
 		if (e->thr && !thr_pass(de, e, p))
 			continue;
 		if (r->action == ACTION_PASS) {
@@ -1256,11 +1262,7 @@ void detect_packet(struct detect_engine *de, const struct packet *p, struct flow
 			if (!detect_match_buffer(&de->m, pl, p->payload, p->payload_len))
 				continue;
 		}
-		for (const struct sigmatch *sm = r->post.head; sm; sm = sm->next)
-			if (sm->kw == de->kw_flowbits)
-				flowbits_apply(de, sm->ctx, f);
-			else if (sm->kw == de->kw_flowint)
-				flowint_apply(de, sm->ctx, f);
+		post_match(de, r, f);
 		if (e->thr && !thr_pass(de, e, p))
 			continue;
 		if (r->action == ACTION_PASS) {
