@@ -446,30 +446,11 @@ int kw_isdataat_setup(struct rule_parse *rp, const char *value)
 	return 0;
 }
 
-static int add_num(struct rule_parse *rp, struct sm_list *l, const char *value, uint64_t max,
-		   uint8_t extra)
-{
-	struct detect_num *n = calloc(1, sizeof(*n));
-	if (!n)
-		return kw_err(rp, "out of memory");
-	if (detect_parse_num(value, max, n) < 0) {
-		free(n);
-		return kw_err(rp, "'%.32s': expected N, <N, >N, <=N, >=N, !N or N<>M (up to %llu)",
-			      value, (unsigned long long)max);
-	}
-	n->extra = extra;
-	if (rule_add_match(l, rp->kw, n) < 0) {
-		free(n);
-		return kw_err(rp, "out of memory");
-	}
-	return 0;
-}
-
 int kw_bsize_setup(struct rule_parse *rp, const char *value)
 {
 	if (rp->cur_buf < 0)
 		return kw_err(rp, "bsize needs a sticky buffer before it");
-	return add_num(rp, &rp->r->bufs[rp->cur_buf], value, UINT32_MAX, 0);
+	return kw_add_num(rp, &rp->r->bufs[rp->cur_buf], value, UINT32_MAX, 0);
 }
 
 int kw_urilen_setup(struct rule_parse *rp, const char *value)
@@ -493,7 +474,7 @@ int kw_urilen_setup(struct rule_parse *rp, const char *value)
 		return kw_err(rp, "urilen is http, but the rule is for %s",
 			      app_proto_name(rp->r->app_proto));
 	rp->r->app_proto = APP_HTTP;
-	return add_num(rp, &rp->r->bufs[raw ? DBUF_HTTP_URI_RAW : DBUF_HTTP_URI], v, 65535, raw);
+	return kw_add_num(rp, &rp->r->bufs[raw ? DBUF_HTTP_URI_RAW : DBUF_HTTP_URI], v, 65535, raw);
 }
 
 int kw_dsize_setup(struct rule_parse *rp, const char *value)
@@ -501,7 +482,7 @@ int kw_dsize_setup(struct rule_parse *rp, const char *value)
 	for (struct sigmatch *sm = rp->r->pkt.head; sm; sm = sm->next)
 		if (sm->kw == rp->kw)
 			return kw_err(rp, "given twice");
-	return add_num(rp, &rp->r->pkt, value, 65535, 0);
+	return kw_add_num(rp, &rp->r->pkt, value, 65535, 0);
 }
 
 int kw_transform_setup(struct rule_parse *rp, const char *value)

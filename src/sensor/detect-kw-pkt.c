@@ -78,19 +78,7 @@ int detect_parse_num(const char *s, uint64_t max, struct detect_num *n)
 
 static int pkt_num(struct rule_parse *rp, const char *value, uint64_t max)
 {
-	struct detect_num *n = calloc(1, sizeof(*n));
-	if (!n)
-		return kw_err(rp, "out of memory");
-	if (detect_parse_num(value, max, n) < 0) {
-		free(n);
-		return kw_err(rp, "'%.32s': expected N, <N, >N, <=N, >=N, !N or N<>M (up to %llu)",
-			      value, (unsigned long long)max);
-	}
-	if (rule_add_match(&rp->r->pkt, rp->kw, n) < 0) {
-		free(n);
-		return kw_err(rp, "out of memory");
-	}
-	return 0;
+	return kw_add_num(rp, &rp->r->pkt, value, max, 0);
 }
 
 int kw_ttl_setup(struct rule_parse *rp, const char *v) { return pkt_num(rp, v, 255); }

@@ -39,6 +39,25 @@ int kw_err(struct rule_parse *rp, const char *fmt, ...)
 	return -1;
 }
 
+int kw_add_num(struct rule_parse *rp, struct sm_list *l, const char *value, uint64_t max,
+	       uint8_t extra)
+{
+	struct detect_num *n = calloc(1, sizeof(*n));
+	if (!n)
+		return kw_err(rp, "out of memory");
+	if (detect_parse_num(value, max, n) < 0) {
+		free(n);
+		return kw_err(rp, "'%.32s': expected N, <N, >N, <=N, >=N, !N or N<>M (up to %llu)",
+			      value, (unsigned long long)max);
+	}
+	n->extra = extra;
+	if (rule_add_match(l, rp->kw, n) < 0) {
+		free(n);
+		return kw_err(rp, "out of memory");
+	}
+	return 0;
+}
+
 int rp_buffer(const struct rule_parse *rp)
 {
 	return rp->cur_buf >= 0 ? rp->cur_buf : DBUF_PAYLOAD;

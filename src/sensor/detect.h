@@ -217,6 +217,10 @@ struct rule_parse {
 /* Message for a failing setup(): always returns -1. */
 int kw_err(struct rule_parse *rp, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* Parse a number test (N, <N, >N, <=N, >=N, !N, N<>M, at most max) and
+ * append it to list l with the keyword's own extra flag; 0 or -1 (kw_err). */
+int kw_add_num(struct rule_parse *rp, struct sm_list *l, const char *value, uint64_t max,
+	       uint8_t extra);
 /* Buffer that content-like keywords go to now (cur_buf, or DBUF_PAYLOAD). */
 int rp_buffer(const struct rule_parse *rp);
 /* Index of a byte_extract variable of this rule, -1 when not one. */

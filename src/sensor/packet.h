@@ -95,4 +95,18 @@ struct packet {
 	} outer;
 };
 
+/* Start a packet from a captured frame; the decoders fill the rest. */
+static inline void packet_from_capture(struct packet *p, const struct timeval *ts,
+				       const uint8_t *data, uint32_t caplen, uint32_t wirelen,
+				       int datalink, uint64_t pcap_cnt)
+{
+	p->ts = *ts;
+	p->pcap_cnt = pcap_cnt;
+	p->data = data;
+	p->caplen = caplen;
+	p->wirelen = wirelen;
+	p->datalink = datalink;
+	p->owned = NULL;
+}
+
 #endif

@@ -45,13 +45,7 @@ static void one_packet(struct sensor *s, const struct pcap_pkthdr *h, const u_ch
 {
 	struct packet p;
 	st->pkts++;
-	p.ts = h->ts;
-	p.pcap_cnt = file ? st->pkts : 0;
-	p.data = data;
-	p.caplen = h->caplen;
-	p.wirelen = h->len;
-	p.datalink = datalink;
-	p.owned = NULL;
+	packet_from_capture(&p, &h->ts, data, h->caplen, h->len, datalink, file ? st->pkts : 0);
 	sensor_packet(s, &p);
 }
 

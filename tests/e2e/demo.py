@@ -9,17 +9,14 @@ import subprocess
 import sys
 import tempfile
 
+from checks import Checks
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def main():
     sensor = os.path.abspath(sys.argv[1])
-    fails = []
-
-    def check(name, ok):
-        print(("ok - " if ok else "not ok - ") + name)
-        if not ok:
-            fails.append(name)
+    check = Checks()
 
     with tempfile.TemporaryDirectory() as t:
         pcap = os.path.join(t, "office.pcap")
@@ -73,7 +70,7 @@ def main():
           all(f["flow"]["state"] == "closed" for f in tcp))
     stats = find("stats")
     check("every packet counted", len(stats) == 1 and stats[0]["stats"]["decoder"]["pkts"] == 69)
-    return 1 if fails else 0
+    return check.status()
 
 
 if __name__ == "__main__":

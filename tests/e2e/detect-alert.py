@@ -13,6 +13,8 @@ import subprocess
 import sys
 import tempfile
 
+from checks import Checks
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SHARED = os.environ.get("OT_SHARED", os.path.join(ROOT, "..", "shared"))
 
@@ -31,12 +33,7 @@ def run(sensor, test, t):
 
 def main():
     sensor = os.path.abspath(sys.argv[1])
-    fails = []
-
-    def check(name, ok):
-        print(("ok - " if ok else "not ok - ") + name)
-        if not ok:
-            fails.append(name)
+    check = Checks()
 
     with tempfile.TemporaryDirectory() as t:
         rc, alerts = run(sensor, "bug-5197", t)
@@ -87,10 +84,7 @@ def main():
         # the rules of a test that expects no alert at all (bug-2769: the pcre never matches)
         rc, alerts = run(sensor, "bug-2769", t)
         check("bug-2769: no alert", rc == 0 and alerts == [])
-    if fails:
-        print("%d checks failed" % len(fails))
-        return 1
-    return 0
+    return check.status()
 
 
 if __name__ == "__main__":

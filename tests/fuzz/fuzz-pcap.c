@@ -43,13 +43,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		uint64_t n = 0;
 		while (pcap_next_ex(pc, &h, &pkt) == 1) {
 			struct packet p;
-			p.ts = h->ts;
-			p.pcap_cnt = ++n;
-			p.data = pkt;
-			p.caplen = h->caplen;
-			p.wirelen = h->len;
-			p.datalink = pcap_datalink(pc);
-			p.owned = NULL;
+			packet_from_capture(&p, &h->ts, pkt, h->caplen, h->len, pcap_datalink(pc), ++n);
 			sensor_packet(s, &p);
 		}
 		sensor_finish(s);
