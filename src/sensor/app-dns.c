@@ -34,6 +34,7 @@
  * records is logged up to that many, which bounds an event's size.
  */
 #include "applayer.h"
+#include "app-dns.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -753,6 +754,7 @@ static void msg_handle(struct dns_state *st, struct app_ctx *ctx, int dir,
 	if (((m.flags >> 11) & 0xf) >= 7)
 		m.events |= EV_INVALID_OPCODE;
 	log_msg(ctx, dir, tx, &m);
+	app_tx_ready(ctx, APP_DNS, dir, tx, &m, DNS_PROGRESS_MESSAGE);
 
 	if (response != (dir == APP_TOCLIENT) && !st->d[dir].warned) {
 		st->d[dir].warned = true;
@@ -762,6 +764,39 @@ static void msg_handle(struct dns_state *st, struct app_ctx *ctx, int dir,
 	for (size_t i = 0; i < OT_ARRAY_LEN(ev_names); i++)
 		if (m.events & (1u << i))
 			app_anomaly(ctx, "dns", dir, tx, ev_names[i]);
+}
+
+/* ------------------------------------------------------------------ */
+/* what detection reads (app-dns.h) */
+
+size_t app_dns_query_count(const void *tx)
+{
+	return ((const struct dns_msg *)tx)->good[SEC_QD];
+}
+
+int app_dns_query_name(const void *tx, size_t i, char *buf, size_t cap)
+{
+	struct dns_msg m = *(const struct dns_msg *)tx;
+	struct dns_rr rr;
+	struct dns_name nm;
+	size_t off = m.start[SEC_QD];
+	if (i >= m.good[SEC_QD])
+		return -1;
+	for (size_t q = 0;; q++) {
+		if (rr_read(&m, off, true, &rr, q == i ? &nm : NULL) < 0)
+			return -1;
+		if (q == i)
+			break;
+		off = rr.end;
+	}
+	size_t n = nm.len < cap ? nm.len : cap;
+	memcpy(buf, nm.s, n);
+	return (int)n;
+}
+
+bool app_dns_is_response(const void *tx)
+{
+	return ((const struct dns_msg *)tx)->flags & F_QR;
 }
 
 /* ------------------------------------------------------------------ */

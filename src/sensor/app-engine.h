@@ -21,10 +21,14 @@ struct app_engine {
 	struct jw jw;
 	app_emit_fn emit;
 	void *emit_arg;
+	app_tx_fn tx_ready;
+	void *tx_arg;
 	struct app_engine_stats stats;
 };
 
 void app_engine_init(struct app_engine *ae, app_emit_fn emit, void *emit_arg);
+/* Where parsers report transactions ready for detection (NULL: nowhere). */
+void app_engine_set_tx_hook(struct app_engine *ae, app_tx_fn fn, void *arg);
 void app_engine_destroy(struct app_engine *ae);
 
 /*

@@ -496,6 +496,7 @@ static void client_hello(struct tls_state *st, struct app_ctx *ctx,
 	tls_ja3(&v, false, &st->ja3_str, st->ja3_hash);
 	if (tls_ja4(&v, st->ja4) < 0)
 		st->ja4[0] = '\0';
+	app_tx_ready(ctx, APP_TLS, APP_TOSERVER, 0, st, TLS_PROGRESS_HELLO);
 }
 
 static int sh_ext(void *arg, uint16_t type, const uint8_t *d, size_t n)
@@ -551,6 +552,7 @@ static void server_hello(struct tls_state *st, struct app_ctx *ctx,
 		.exts = h.exts, .exts_len = h.exts_len,
 	};
 	tls_ja3(&v, true, &st->ja3s_str, st->ja3s_hash);
+	app_tx_ready(ctx, APP_TLS, APP_TOCLIENT, 0, st, TLS_PROGRESS_HELLO);
 }
 
 static void certificate(struct tls_state *st, struct app_ctx *ctx, int dir,
@@ -594,6 +596,8 @@ static void certificate(struct tls_state *st, struct app_ctx *ctx, int dir,
 	}
 	if (tls_cert_parse(p + off, cl, &d->cert) < 0 && !d->cert.parsed)
 		tls_anomaly(st, ctx, dir, EV_CERTIFICATE_INVALID_DER);
+	if (d->cert.parsed)
+		app_tx_ready(ctx, APP_TLS, dir, 0, st, TLS_PROGRESS_CERT);
 }
 
 /* One complete handshake message; returns -1 on a fatal error. */
@@ -972,6 +976,11 @@ const char *app_tls_cert_serial(const void *state)
 	return state ? ((const struct tls_state *)state)->d[APP_TOCLIENT].cert.serial : NULL;
 }
 
+const char *app_tls_client_cert_serial(const void *state)
+{
+	return state ? ((const struct tls_state *)state)->d[APP_TOSERVER].cert.serial : NULL;
+}
+
 const char *app_tls_cert_fingerprint(const void *state)
 {
 	const struct tls_state *st = state;
@@ -995,6 +1004,11 @@ const char *app_tls_ja3s_hash(const void *state)
 {
 	const struct tls_state *st = state;
 	return st && st->ja3s_str ? st->ja3s_hash : NULL;
+}
+
+const char *app_tls_ja3s_string(const void *state)
+{
+	return state ? ((const struct tls_state *)state)->ja3s_str : NULL;
 }
 
 const char *app_tls_ja4(const void *state)

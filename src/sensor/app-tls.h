@@ -15,6 +15,14 @@
 #include <stdint.h>
 #include <stdbool.h>
 
+/*
+ * What the parser tells detection (app_tx_ready(), proto APP_TLS, tx_id 0,
+ * tx = the state): a side's hello was read (SNI, JA3, JA4 / JA3S), then
+ * that side's certificate.
+ */
+#define TLS_PROGRESS_HELLO 1
+#define TLS_PROGRESS_CERT 2
+
 /* Server name from the ClientHello (up to its first NUL). */
 const char *app_tls_sni(const void *state);
 /* Server certificate (the first of the chain): "C=US, O=..., CN=...". */
@@ -25,11 +33,13 @@ const char *app_tls_cert_fingerprint(const void *state);
 /* The client's certificate, when it sent one in the clear (TLS <= 1.2). */
 const char *app_tls_client_cert_subject(const void *state);
 const char *app_tls_client_cert_issuer(const void *state);
+const char *app_tls_client_cert_serial(const void *state);
 const char *app_tls_client_cert_fingerprint(const void *state);
 /* Fingerprints: 32 lowercase hex digits, and the 36-character JA4. */
 const char *app_tls_ja3_hash(const void *state);
 const char *app_tls_ja3_string(const void *state);
 const char *app_tls_ja3s_hash(const void *state);
+const char *app_tls_ja3s_string(const void *state);
 const char *app_tls_ja4(const void *state);
 /* Version the EVE event shows (server's choice, else the client's), as a
  * wire value (0x0303 = TLS 1.2), and its EVE spelling ("TLS 1.2"). */

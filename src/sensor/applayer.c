@@ -60,6 +60,12 @@ void app_engine_init(struct app_engine *ae, app_emit_fn emit, void *emit_arg)
 		ae->enabled[i] = true;
 }
 
+void app_engine_set_tx_hook(struct app_engine *ae, app_tx_fn fn, void *arg)
+{
+	ae->tx_ready = fn;
+	ae->tx_arg = arg;
+}
+
 void app_engine_destroy(struct app_engine *ae)
 {
 	jw_free(&ae->jw);
@@ -75,6 +81,8 @@ static void ctx_fill(struct app_engine *ae, struct app_ctx *ctx, struct flow *f,
 	ctx->emit_arg = ae->emit_arg;
 	ctx->redetect = false;
 	ctx->tcp = f->key.proto == IPPROTO_TCP;
+	ctx->tx_ready = ae->tx_ready;
+	ctx->tx_arg = ae->tx_arg;
 }
 
 static bool runs_on(const struct app_parser *ap, const struct flow *f)
@@ -283,7 +291,9 @@ static void detect(struct app_engine *ae, struct flow *f, const struct packet *p
 /*
  * A session picked up in the middle may have been taken the wrong way round:
  * when this side's bytes look like the other side of some protocol (a
- * response where a request should be), the flow is turned around.
+ * response where a request should be) and not like this side of any (a
+ * protocol whose probe ignores the direction, such as DNS, says yes both
+ * ways), the flow is turned around.
  */
 static bool reversed(struct app_engine *ae, struct flow *f, int dir,
 		     const uint8_t *data, size_t len)
@@ -292,7 +302,8 @@ static bool reversed(struct app_engine *ae, struct flow *f, int dir,
 	if (f->key.proto != IPPROTO_TCP || f->parser || f->app_done[dir ^ 1] ||
 	    f->app_buf_len[dir ^ 1] || !stream_is_midstream(f))
 		return false;
-	return probe(ae, f, dir ^ 1, data, len, &need_more) != NULL;
+	const struct app_parser *other = probe(ae, f, dir ^ 1, data, len, &need_more);
+	return other && other != probe(ae, f, dir, data, len, &need_more);
 }
 
 void app_engine_data(struct app_engine *ae, struct flow *f, const struct packet *p,

@@ -62,6 +62,17 @@ struct packet;
 /* Sink for finished event lines (one JSON object, no newline). */
 typedef void (*app_emit_fn)(void *arg, const char *line, size_t len);
 
+struct app_ctx;
+
+/*
+ * One side of a transaction reached a point where detection can look at
+ * it: the protocol's own progress level (1, 2...: see the protocol's
+ * header, e.g. app-tls.h).  tx is the parser's view of the transaction,
+ * read through that header's accessors, valid only during the call.
+ */
+typedef void (*app_tx_fn)(void *arg, struct app_ctx *ctx, enum app_proto proto, int dir,
+			  int64_t tx_id, const void *tx, unsigned progress);
+
 /*
  * What a parser may use while it runs.  The core fills it for each call;
  * tests and fuzz targets may leave flow and pkt NULL (the header then holds
@@ -75,6 +86,8 @@ struct app_ctx {
 	void *emit_arg;
 	bool redetect;              /* set by app_switch_protocol() */
 	bool tcp;                   /* the flow is TCP (false: UDP) */
+	app_tx_fn tx_ready;         /* detection's hook; may be NULL */
+	void *tx_arg;
 };
 
 struct app_parser {
@@ -120,6 +133,10 @@ void app_anomaly(struct app_ctx *ctx, const char *app_proto, int dir,
 /* The same, from a layer other than the parser ("proto_detect"). */
 void app_anomaly_layer(struct app_ctx *ctx, const char *app_proto, int dir,
 		       int64_t tx_id, const char *event, const char *layer);
+
+/* Tell detection (ctx->tx_ready, when set) that a side of tx is ready. */
+void app_tx_ready(struct app_ctx *ctx, enum app_proto proto, int dir, int64_t tx_id,
+		  const void *tx, unsigned progress);
 
 /*
  * The protocol changes from here on (HTTP CONNECT answered 2xx, STARTTLS):

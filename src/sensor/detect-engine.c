@@ -18,13 +18,18 @@
  * A matching pass rule ends the packet's inspection (an IP-only one, the
  * flow's).
  *
- * Rules on HTTP/1 buffers (http.uri, http.host, file_data...) are matched
- * on the parser's transactions (app-http.h), not on packets: once per
- * transaction when its request is complete (request-side rules) or its
- * response is (rules needing the response), and at the end of the flow
- * for what that completed.  The other app-layer buffers (dns.query,
- * tls.sni, ja3...), transforms and rules mixing payload and app-layer
- * buffers are not matched yet: those rules are left out and counted.
+ * Rules on app-layer buffers are matched on transactions, not packets
+ * (the buffers themselves are read by detect-appbuf.c).  HTTP/1 (http.uri,
+ * http.host, file_data...): the parser's transactions (app-http.h) are
+ * polled after each packet, once per transaction when its request is
+ * complete (request-side rules) or its response is (rules needing the
+ * response), and at the end of the flow for what that completed.  DNS and
+ * TLS (dns.query, tls.sni, tls.cert_*, ja3/ja4...): the parser hands each
+ * transaction side over when it gets somewhere (applayer.h app_tx_ready:
+ * a DNS message; a TLS hello, then a certificate) and the rules waiting
+ * for exactly that side and progress are matched then.  Transforms and
+ * rules mixing payload and app-layer buffers are not matched yet: those
+ * rules are left out and counted.
  *
  * TCP payloads are matched packet by packet in this first pass, not on the
  * reassembled stream (which comes later, with a multi-pattern prefilter):
@@ -44,6 +49,7 @@
 #include <netinet/in.h>
 
 #include "app-http.h"
+#include "detect-appbuf.h"
 #include "detect-parse.h"
 #include "stream.h"
 
@@ -52,8 +58,6 @@
 #define FLOWINT_MAX 64          /* distinct flowint names; more never match */
 #define THR_SLOTS 4096          /* threshold / detection_filter trackers */
 #define THR_PROBE 8
-#define HDR_BUF (64 * 1024)     /* joined HTTP headers (http.header) */
-#define URI_BUF (16 * 1024)     /* normalised URI (http.uri) */
 #define RULE_BUFS_MAX 8         /* app-layer buffers one rule may use */
 
 enum { G_TCP = 0, G_UDP, G_ICMP, G_OTHER, G_MAX };
@@ -73,12 +77,14 @@ struct erule {
 	const struct rule *r;
 	const struct detect_threshold *thr;
 	uint32_t order;
-	bool tx;                    /* matched on HTTP transactions */
+	uint8_t tx;                 /* matched on transactions of this app_proto, 0: packets */
 	bool ip_only;               /* addresses and ports only: checked on the
 				       first packet of each direction of a flow */
 	bool pf;                    /* pf_pair is set: */
 	uint16_t pf_pair;           /* two bytes (lower case) the payload must hold */
 	uint8_t tx_dir;             /* 0: when the request is done, 1: the response */
+	uint8_t tx_dirs;            /* non-HTTP: sides inspected (1 << dir) ... */
+	uint8_t tx_progress[2];     /* ... each once it reports this progress */
 	uint8_t nbufs;
 	uint8_t bufs[RULE_BUFS_MAX];        /* the buffers the rule looks into */
 };
@@ -103,10 +109,9 @@ struct detect_engine {
 	struct erule *rules;        /* in evaluation order */
 	size_t nrules, skipped;
 	struct group g[G_MAX];
-	uint32_t *http;             /* orders of the HTTP transaction rules */
-	size_t nhttp;
-	uint8_t *hbuf;              /* scratch: joined headers */
-	uint8_t *ubuf;              /* scratch: normalised URI */
+	uint32_t *txr[APP_PROTO_MAX];   /* orders of the transaction rules, per protocol */
+	size_t ntxr[APP_PROTO_MAX];
+	struct detect_appbuf ab;    /* scratch for app-layer buffers */
 	uint32_t *cand;             /* scratch: candidates of one packet */
 	uint64_t pairs[65536 / 64]; /* scratch: byte pairs of the payload (lower case) */
 	int kw_content;
@@ -250,52 +255,68 @@ static int add_to_group(struct group *g, const struct rule *r, uint32_t order, b
 	return push_any(g, order);
 }
 
-/* The HTTP/1 buffers transactions give (detect_http_buffer). */
-static bool http_buffer_known(int b)
+/*
+ * Which side(s) of a transaction a rule on app-layer buffers is inspected
+ * at, and how far each must have got.  HTTP: once, when the request is
+ * done, or the response when the rule reads it.  The others: a rule on
+ * buffers of one side at that side; on buffers both sides have (a
+ * certificate), at each side not excluded by flow:to_server/to_client.
+ */
+static int tx_sides(const struct rule *r, struct erule *e, bool resp, bool req_only)
 {
-	switch (b) {
-	case DBUF_HTTP_URI: case DBUF_HTTP_URI_RAW: case DBUF_HTTP_METHOD: case DBUF_HTTP_HOST:
-	case DBUF_HTTP_HOST_RAW: case DBUF_HTTP_USER_AGENT: case DBUF_HTTP_HEADER:
-	case DBUF_HTTP_HEADER_RAW: case DBUF_HTTP_HEADER_NAMES: case DBUF_HTTP_COOKIE:
-	case DBUF_HTTP_REQUEST_BODY: case DBUF_HTTP_REQUEST_LINE: case DBUF_HTTP_PROTOCOL:
-	case DBUF_HTTP_REFERER: case DBUF_HTTP_ACCEPT: case DBUF_HTTP_ACCEPT_ENC:
-	case DBUF_HTTP_ACCEPT_LANG: case DBUF_HTTP_CONNECTION: case DBUF_HTTP_CONTENT_TYPE:
-	case DBUF_HTTP_CONTENT_LEN: case DBUF_HTTP_STAT_CODE: case DBUF_HTTP_STAT_MSG:
-	case DBUF_HTTP_RESPONSE_LINE: case DBUF_HTTP_RESPONSE_BODY: case DBUF_HTTP_SERVER:
-	case DBUF_HTTP_LOCATION:
-		return true;
+	if (resp && r->flow_dirs == DETECT_TOSERVER)
+		return -1;
+	e->tx_dir = resp || r->flow_dirs == DETECT_TOCLIENT;
+	if (e->tx == APP_HTTP)
+		return 0;
+	e->tx_dirs = resp ? 2 : req_only ? 1 : r->flow_dirs ? r->flow_dirs : 3;
+	if (r->flow_dirs)
+		e->tx_dirs &= r->flow_dirs;
+	for (int d = 0; d < 2; d++) {
+		e->tx_progress[d] = 0;
+		for (int i = 0; i < e->nbufs; i++) {
+			int b = e->bufs[i], bd = detect_buffers[b].dirs;
+			if (bd == DETECT_TOSERVER && d == 1)
+				continue;
+			unsigned pr = detect_appbuf_progress(b, d);
+			if (pr > e->tx_progress[d])
+				e->tx_progress[d] = (uint8_t)pr;
+		}
 	}
-	return false;
+	return e->tx_dirs ? 0 : -1;
 }
 
 /*
- * Can the engine check every match of r, and how: 1 on packets, 2 on HTTP
- * transactions (e gets its buffers and direction), 0 not yet.
+ * Can the engine check every match of r, and how: 1 on packets, 2 on
+ * transactions (e gets its protocol, buffers and sides), 0 not yet.
  */
 static int rule_supported(const struct detect_engine *de, const struct rule *r, struct erule *e)
 {
-	bool tx = false, resp = false;
+	bool resp = false, req_only = false;
 	e->nbufs = 0;
+	e->tx = 0;
 	for (int b = 0; b < DBUF_MAX; b++) {
 		if (b == DBUF_PAYLOAD || !r->bufs[b].head)
 			continue;
-		if (!http_buffer_known(b) || e->nbufs == RULE_BUFS_MAX ||
+		int proto = detect_appbuf_proto(b);
+		if (!proto || (e->tx && proto != e->tx) || e->nbufs == RULE_BUFS_MAX ||
 		    !detect_match_supported(r->bufs[b].head))
 			return 0;
 		e->bufs[e->nbufs++] = (uint8_t)b;
-		tx = true;
+		e->tx = (uint8_t)proto;
 		if (detect_buffers[b].dirs == DETECT_TOCLIENT)
 			resp = true;
+		if (detect_buffers[b].dirs == DETECT_TOSERVER)
+			req_only = true;
 	}
-	if (tx) {
-		/* app-layer rules: HTTP/1 transactions over TCP, no packet payload */
-		if (r->bufs[DBUF_PAYLOAD].head || (r->app_proto && r->app_proto != APP_HTTP) ||
-		    (r->ip_proto && r->ip_proto != IPPROTO_TCP))
+	if (e->tx) {
+		/* app-layer rules: transactions of one protocol, no packet payload */
+		if (r->bufs[DBUF_PAYLOAD].head || (r->app_proto && r->app_proto != e->tx) ||
+		    (r->ip_proto && r->ip_proto != IPPROTO_TCP &&
+		     !(e->tx == APP_DNS && r->ip_proto == IPPROTO_UDP)))
 			return 0;
-		if (resp && r->flow_dirs == DETECT_TOSERVER)
+		if (tx_sides(r, e, resp, req_only) < 0)
 			return 0;
-		e->tx = true;
-		e->tx_dir = resp || r->flow_dirs == DETECT_TOCLIENT;
 		for (const struct sigmatch *sm = r->pkt.head; sm; sm = sm->next)
 			if (sm->kw != de->kw_flow && sm->kw != de->kw_flowbits &&
 			    sm->kw != de->kw_flowint && sm->kw != de->kw_alproto)
@@ -318,7 +339,7 @@ static int rule_supported(const struct detect_engine *de, const struct rule *r, 
 		    k != de->kw_dfilter && k != de->kw_tag)
 			return 0;
 	}
-	return tx ? 2 : 1;
+	return e->tx ? 2 : 1;
 }
 
 static int add_name(char ***names, size_t *n, size_t *cap, char *name)
@@ -469,10 +490,7 @@ struct detect_engine *detect_engine_new(const struct ruleset *rs, detect_alert_f
 	keys = calloc(rs->nrules + 1, sizeof(*keys));
 	de->rules = calloc(rs->nrules + 1, sizeof(*de->rules));
 	de->cand = calloc(rs->nrules + 1, sizeof(*de->cand));
-	de->http = calloc(rs->nrules + 1, sizeof(*de->http));
-	de->hbuf = malloc(HDR_BUF);
-	de->ubuf = malloc(URI_BUF);
-	if (!de->thr || !keys || !de->rules || !de->cand || !de->http || !de->hbuf || !de->ubuf)
+	if (!de->thr || !keys || !de->rules || !de->cand || detect_appbuf_init(&de->ab) < 0)
 		goto err;
 	for (size_t i = 0; i < rs->nrules; i++) {
 		const struct rule *r = rs->rules[i];
@@ -508,7 +526,10 @@ struct detect_engine *detect_engine_new(const struct ruleset *rs, detect_alert_f
 			if (sm->kw == de->kw_threshold || sm->kw == de->kw_dfilter)
 				e->thr = sm->ctx;
 		if (e->tx) {
-			de->http[de->nhttp++] = (uint32_t)i;
+			uint32_t **l = &de->txr[e->tx];
+			if (!*l && !(*l = calloc(rs->nrules, sizeof(**l))))
+				goto err;
+			(*l)[de->ntxr[e->tx]++] = (uint32_t)i;
 			continue;
 		}
 		int grp[G_MAX], ng = 0;
@@ -553,9 +574,9 @@ void detect_engine_free(struct detect_engine *de)
 	detect_match_ctx_destroy(&de->m);
 	free(de->fbnames);
 	free(de->finames);
-	free(de->http);
-	free(de->hbuf);
-	free(de->ubuf);
+	for (int i = 0; i < APP_PROTO_MAX; i++)
+		free(de->txr[i]);
+	detect_appbuf_free(&de->ab);
 	free(de->thr);
 	free(de->rules);
 	free(de->cand);
@@ -984,144 +1005,18 @@ static bool thr_pass(struct detect_engine *de, const struct erule *e, const stru
 
 /* ---- HTTP transactions ---- */
 
-static struct http_bytes hdr(const struct http_tx *tx, int dir, const char *name)
-{
-	return http_tx_header(tx, dir, name);
-}
-
-/* Headers of one side joined as "Name: value\r\n"..., or their names as
- * "\r\nName\r\nName\r\n\r\n", into the engine's scratch buffer. */
-static struct http_bytes joined(struct detect_engine *de, const struct http_tx *tx, int dir,
-				bool names)
-{
-	struct http_bytes out = { de->hbuf, 0 };
-	size_t n = http_tx_header_count(tx, dir), len = 0;
-#define PUT(p, l) do { size_t l_ = (l); if (len + l_ > HDR_BUF) goto full; \
-		memcpy(de->hbuf + len, (p), l_); len += l_; } while (0)
-	if (names)
-		PUT("\r\n", 2);
-	for (size_t i = 0; i < n; i++) {
-		struct http_bytes k, v;
-		if (!http_tx_header_at(tx, dir, i, &k, &v) || !k.ptr)
-			continue;
-		PUT(k.ptr, k.len);
-		if (!names) {
-			PUT(": ", 2);
-			if (v.ptr)
-				PUT(v.ptr, v.len);
-		}
-		PUT("\r\n", 2);
-	}
-	if (names)
-		PUT("\r\n", 2);
-#undef PUT
-full:
-	out.len = len;
-	return out;
-}
-
-static int hexval(uint8_t c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c |= 0x20;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
-/*
- * http.uri is the normalised URI, as libhtp gives it to Suricata: an
- * absolute URI ("http://host/x") reduced to its path and query, and %XX
- * escapes of the path decoded.  Into the engine's scratch buffer.
- */
-static struct http_bytes uri_normalised(struct detect_engine *de, struct http_bytes raw)
-{
-	struct http_bytes out = { de->ubuf, 0 };
-	if (!raw.ptr || raw.len > URI_BUF)
-		return raw;
-	const uint8_t *u = raw.ptr;
-	size_t n = raw.len, i = 0, len = 0;
-	/* scheme://authority */
-	size_t c = 0;
-	while (c < n && c < 16 && u[c] != ':' && u[c] != '/' && u[c] != '?')
-		c++;
-	if (c > 0 && c + 2 < n && u[c] == ':' && u[c + 1] == '/' && u[c + 2] == '/') {
-		i = c + 3;
-		while (i < n && u[i] != '/' && u[i] != '?')
-			i++;
-		if (i == n) {
-			de->ubuf[0] = '/';
-			out.len = 1;
-			return out;
-		}
-	}
-	bool query = false;
-	while (i < n) {
-		uint8_t ch = u[i];
-		if (ch == '?')
-			query = true;
-		if (!query && ch == '%' && i + 2 < n && hexval(u[i + 1]) >= 0 &&
-		    hexval(u[i + 2]) >= 0) {
-			de->ubuf[len++] = (uint8_t)(hexval(u[i + 1]) << 4 | hexval(u[i + 2]));
-			i += 3;
-			continue;
-		}
-		de->ubuf[len++] = ch;
-		i++;
-	}
-	out.len = len;
-	return out;
-}
-
-/* The bytes of buffer b of tx (dir: the side for buffers of both sides). */
-static struct http_bytes http_buffer(struct detect_engine *de, const struct http_tx *tx, int b,
-				     int dir)
-{
-	struct http_bytes none = { NULL, 0 };
-	switch (b) {
-	case DBUF_HTTP_URI: return uri_normalised(de, http_tx_field(tx, HTTP_F_URI));
-	case DBUF_HTTP_URI_RAW: return http_tx_field(tx, HTTP_F_URI);
-	case DBUF_HTTP_METHOD: return http_tx_field(tx, HTTP_F_METHOD);
-	case DBUF_HTTP_HOST: return http_tx_field(tx, HTTP_F_HOST);
-	case DBUF_HTTP_HOST_RAW: return hdr(tx, 0, "Host");
-	case DBUF_HTTP_USER_AGENT: return http_tx_field(tx, HTTP_F_USER_AGENT);
-	case DBUF_HTTP_REQUEST_BODY: return http_tx_field(tx, HTTP_F_REQUEST_BODY);
-	case DBUF_HTTP_REQUEST_LINE: return http_tx_field(tx, HTTP_F_REQUEST_LINE);
-	case DBUF_HTTP_PROTOCOL:
-		return http_tx_field(tx, dir ? HTTP_F_RESPONSE_PROTOCOL : HTTP_F_PROTOCOL);
-	case DBUF_HTTP_RESPONSE_LINE: return http_tx_field(tx, HTTP_F_RESPONSE_LINE);
-	case DBUF_HTTP_STAT_CODE: return http_tx_field(tx, HTTP_F_STATUS);
-	case DBUF_HTTP_STAT_MSG: return http_tx_field(tx, HTTP_F_STATUS_MSG);
-	case DBUF_HTTP_RESPONSE_BODY: return http_tx_field(tx, HTTP_F_RESPONSE_BODY);
-	case DBUF_HTTP_COOKIE: return hdr(tx, dir, dir ? "Set-Cookie" : "Cookie");
-	case DBUF_HTTP_REFERER: return hdr(tx, 0, "Referer");
-	case DBUF_HTTP_ACCEPT: return hdr(tx, 0, "Accept");
-	case DBUF_HTTP_ACCEPT_ENC: return hdr(tx, 0, "Accept-Encoding");
-	case DBUF_HTTP_ACCEPT_LANG: return hdr(tx, 0, "Accept-Language");
-	case DBUF_HTTP_CONNECTION: return hdr(tx, dir, "Connection");
-	case DBUF_HTTP_CONTENT_TYPE: return hdr(tx, dir, "Content-Type");
-	case DBUF_HTTP_CONTENT_LEN: return hdr(tx, dir, "Content-Length");
-	case DBUF_HTTP_SERVER: return hdr(tx, 1, "Server");
-	case DBUF_HTTP_LOCATION: return hdr(tx, 1, "Location");
-	case DBUF_HTTP_HEADER: case DBUF_HTTP_HEADER_RAW: return joined(de, tx, dir, false);
-	case DBUF_HTTP_HEADER_NAMES: return joined(de, tx, dir, true);
-	}
-	return none;
-}
-
-/* flow, flowbits and app-layer-protocol of a rule checked on a transaction */
+/* flow, flowbits and app-layer-protocol of a rule checked on side stage of a transaction */
 static bool tx_pkt_match(const struct detect_engine *de, const struct erule *e,
-			 const struct packet *p, const struct flow *f)
+			 const struct packet *p, const struct flow *f, int stage)
 {
 	for (const struct sigmatch *sm = e->r->pkt.head; sm; sm = sm->next) {
 		if (sm->kw == de->kw_flow) {
 			const struct detect_flow *d = sm->ctx;
 			if (d->flags & (DFLOW_NOT_ESTABLISHED | DFLOW_ONLY_FRAG))
 				return false;
-			if ((d->flags & DFLOW_TOSERVER) && e->tx_dir != 0)
+			if ((d->flags & DFLOW_TOSERVER) && stage != 0)
 				return false;
-			if ((d->flags & DFLOW_TOCLIENT) && e->tx_dir != 1)
+			if ((d->flags & DFLOW_TOCLIENT) && stage != 1)
 				return false;
 		} else if (!pkt_match(de, sm, p, f)) {
 			return false;
@@ -1140,32 +1035,51 @@ static void post_match(struct detect_engine *de, const struct rule *r, struct fl
 			flowint_apply(de, sm->ctx, f);
 }
 
+/* Does some instance of buffer b of t hold the rule's list for it? */
+static bool tx_buffer_match(struct detect_engine *de, const struct rule *r,
+			    const struct detect_tx *t, int b, int stage)
+{
+	int bd = detect_buffers[b].dirs;
+	int dir = bd == DETECT_TOSERVER ? 0 : bd == DETECT_TOCLIENT ? 1 : stage;
+	const uint8_t *ptr;
+	uint32_t len;
+	for (uint32_t i = 0; detect_appbuf_get(&de->ab, t, b, dir, i, &ptr, &len); i++)
+		if (detect_match_buffer(&de->m, r->bufs[b].head, ptr, len))
+			return true;
+	return false;
+}
+
+/*
+ * The rules of t's protocol due on side stage (0 request, 1 response) of
+ * t: for HTTP those of that stage, for the others those waiting for this
+ * progress of that side.
+ */
 static void inspect_tx(struct detect_engine *de, const struct packet *p, struct flow *f,
-		       const struct http_tx *tx, int stage)
+		       const struct detect_tx *t, int stage, unsigned progress)
 {
 	const struct flow_key *k = &f->key;
-	for (size_t i = 0; i < de->nhttp; i++) {
-		const struct erule *e = &de->rules[de->http[i]];
+	/* the client is the key's a side, unless the app layer found the
+	   flow reversed and the flow is not turned around yet */
+	const struct ot_addr *ca = f->app_flip ? &k->b : &k->a, *sa = f->app_flip ? &k->a : &k->b;
+	uint16_t cp = f->app_flip ? k->bp : k->ap, sp = f->app_flip ? k->ap : k->bp;
+	const uint32_t *list = de->txr[t->proto];
+	for (size_t i = 0; i < de->ntxr[t->proto]; i++) {
+		const struct erule *e = &de->rules[list[i]];
 		const struct rule *r = e->r;
-		if (e->tx_dir != stage)
+		if (t->proto == APP_HTTP ? e->tx_dir != stage :
+		    !(e->tx_dirs >> stage & 1) || e->tx_progress[stage] != progress)
 			continue;
 		/* the rule's source is the side that sent what it looks at */
-		bool hit = stage ?
-			tuple_match(r, &k->b, k->bp, &k->a, k->ap, k->proto, k->ip_ver) :
-			tuple_match(r, &k->a, k->ap, &k->b, k->bp, k->proto, k->ip_ver);
+		bool hit = stage ? tuple_match(r, sa, sp, ca, cp, k->proto, k->ip_ver) :
+			tuple_match(r, ca, cp, sa, sp, k->proto, k->ip_ver);
 		if (!hit && r->bidir)
-			hit = stage ?
-				tuple_match(r, &k->a, k->ap, &k->b, k->bp, k->proto, k->ip_ver) :
-				tuple_match(r, &k->b, k->bp, &k->a, k->ap, k->proto, k->ip_ver);
-		if (!hit || !tx_pkt_match(de, e, p, f))
+			hit = stage ? tuple_match(r, ca, cp, sa, sp, k->proto, k->ip_ver) :
+				tuple_match(r, sa, sp, ca, cp, k->proto, k->ip_ver);
+		if (!hit || !tx_pkt_match(de, e, p, f, stage))
 			continue;
 		memset(de->m.vars, 0, sizeof(de->m.vars));
-		for (int b = 0; b < e->nbufs && hit; b++) {
-			struct http_bytes v = http_buffer(de, tx, e->bufs[b], stage);
-			hit = v.ptr && v.len <= UINT32_MAX &&
-				detect_match_buffer(&de->m, r->bufs[e->bufs[b]].head, v.ptr,
-						    (uint32_t)v.len);
-		}
+		for (int b = 0; b < e->nbufs && hit; b++)
+			hit = tx_buffer_match(de, r, t, e->bufs[b], stage);
 		if (!hit)
 			continue;
 		post_match(de, r, f);
@@ -1181,7 +1095,7 @@ static void inspect_tx(struct detect_engine *de, const struct packet *p, struct 
 			continue;
 		f->alerted = true;
 		if (de->alert)
-			de->alert(de->arg, r, p, f, stage);
+			de->alert(de->arg, r, p, f, stage ^ f->app_flip, t);
 	}
 }
 
@@ -1194,7 +1108,7 @@ static void inspect_tx(struct detect_engine *de, const struct packet *p, struct 
 static void detect_http(struct detect_engine *de, const struct packet *p, struct flow *f,
 			bool final)
 {
-	if (!de->nhttp || f->parser != &app_parser_http || !f->app_state)
+	if (!de->ntxr[APP_HTTP] || f->parser != &app_parser_http || !f->app_state)
 		return;
 	struct flow_detect *fd = fd_get(f);
 	if (!fd || fd->passed)
@@ -1210,12 +1124,39 @@ static void detect_http(struct detect_engine *de, const struct packet *p, struct
 				continue;
 			if (!final && !(http_tx_progress(tx) & (need | HTTP_TX_LOGGED)))
 				break;
-			inspect_tx(de, p, f, tx, stage);
+			struct detect_tx t = { APP_HTTP, (int64_t)id, tx };
+			inspect_tx(de, p, f, &t, stage, 0);
 			if (fd->passed)
 				return;
 		}
 		fd->tx_next[stage] = id;
 	}
+}
+
+/* A packet made from the flow, for what happens without one (its end). */
+static void flow_packet(const struct flow *f, struct packet *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->ts = f->last;
+	p->ip_ver = f->key.ip_ver;
+	p->proto = f->key.proto;
+	p->src = f->key.a;
+	p->dst = f->key.b;
+	p->sport = f->key.ap;
+	p->dport = f->key.bp;
+}
+
+void detect_tx(struct detect_engine *de, const struct packet *p, struct flow *f,
+	       const struct detect_tx *t, int dir, unsigned progress)
+{
+	struct packet fp;
+	if (!de || t->proto >= APP_PROTO_MAX || !de->ntxr[t->proto] || detect_flow_passed(f))
+		return;
+	if (!p) {
+		flow_packet(f, &fp);
+		p = &fp;
+	}
+	inspect_tx(de, p, f, t, dir, progress);
 }
 
 bool detect_flow_passed(const struct flow *f)
@@ -1280,23 +1221,16 @@ void detect_packet(struct detect_engine *de, const struct packet *p, struct flow
 		if (f)
 			f->alerted = true;
 		if (de->alert)
-			de->alert(de->arg, r, p, f, p->dir);
+			de->alert(de->arg, r, p, f, p->dir, NULL);
 	}
 }
 
 void detect_flow_end(struct detect_engine *de, struct flow *f)
 {
-	if (!de || !de->nhttp)
+	if (!de || !de->ntxr[APP_HTTP])
 		return;
 	/* what the flow's end completed, matched on a packet made from the flow */
 	struct packet p;
-	memset(&p, 0, sizeof(p));
-	p.ts = f->last;
-	p.ip_ver = f->key.ip_ver;
-	p.proto = f->key.proto;
-	p.src = f->key.a;
-	p.dst = f->key.b;
-	p.sport = f->key.ap;
-	p.dport = f->key.bp;
+	flow_packet(f, &p);
 	detect_http(de, &p, f, true);
 }

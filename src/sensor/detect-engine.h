@@ -70,11 +70,20 @@ bool detect_num_match(const struct detect_num *n, uint64_t v);
 
 struct detect_engine;
 
+/* A transaction detection looks at: an HTTP one from the parser's list, or
+ * what a parser hands over with app_tx_ready(). */
+struct detect_tx {
+	uint8_t proto;              /* enum app_proto */
+	int64_t id;
+	const void *tx;             /* read with app-http.h, app-dns.h, app-tls.h */
+};
+
 /* Called for each alert; the sensor writes it with log_alert().  dir is the
- * direction of what matched (0 client to server), which for an app-layer
- * match may not be the packet's. */
+ * direction of what matched (0 flow's a side to b side), which for an
+ * app-layer match may not be the packet's; t the transaction that matched
+ * (NULL: the packet). */
 typedef void (*detect_alert_fn)(void *arg, const struct rule *r, const struct packet *p,
-				struct flow *f, int dir);
+				struct flow *f, int dir, const struct detect_tx *t);
 
 /*
  * An engine for rs (which must outlive it).  Rules it cannot match yet
@@ -89,6 +98,13 @@ void detect_engine_counts(const struct detect_engine *de, size_t *active, size_t
 /* Check one decoded packet (with its flow, or NULL) against every rule. */
 void detect_packet(struct detect_engine *de, const struct packet *p, struct flow *f);
 
+/*
+ * A parser reports side dir (0 client to server) of t ready at progress
+ * (applayer.h app_tx_ready); p is the packet that delivered it, or NULL.
+ */
+void detect_tx(struct detect_engine *de, const struct packet *p, struct flow *f,
+	       const struct detect_tx *t, int dir, unsigned progress);
+
 /* A flow ends (after the app layer's flow_end): match what that completed. */
 void detect_flow_end(struct detect_engine *de, struct flow *f);
 /* Did a pass rule match on the flow (EVE flow "action":"pass")? */
@@ -99,8 +115,9 @@ void detect_flow_free(struct flow *f);
 /* ---- the EVE alert event (log-alert.c) ---- */
 
 /* Write the alert event of r on p into w (reset first); the 5-tuple is
- * oriented by dir when there is a flow. */
+ * oriented by dir when there is a flow; t (or NULL) is the transaction. */
 void log_alert(struct jw *w, const struct ruleset *rs, const struct rule *r,
-	       const struct packet *p, const struct flow *f, int dir);
+	       const struct packet *p, const struct flow *f, int dir,
+	       const struct detect_tx *t);
 
 #endif

@@ -77,7 +77,8 @@ static void write_metadata(struct jw *w, const char *meta)
 }
 
 void log_alert(struct jw *w, const struct ruleset *rs, const struct rule *r,
-	       const struct packet *p, const struct flow *f, int dir)
+	       const struct packet *p, const struct flow *f, int dir,
+	       const struct detect_tx *t)
 {
 	int prio = r->priority;
 	const char *cat = NULL;
@@ -91,6 +92,8 @@ void log_alert(struct jw *w, const struct ruleset *rs, const struct rule *r,
 
 	jw_reset(w);
 	eve_header(w, "alert", NULL, p, f, f ? dir : 0);
+	if (t)
+		jw_int(w, "tx_id", t->id);
 	if (f)
 		jw_str(w, "direction", dir ? "to_client" : "to_server");
 	jw_obj_open(w, "alert");

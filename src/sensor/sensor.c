@@ -67,12 +67,21 @@ static void flow_ended(void *arg, struct flow *f, enum flow_end_reason reason)
 }
 
 static void alert_out(void *arg, const struct rule *r, const struct packet *p, struct flow *f,
-		      int dir)
+		      int dir, const struct detect_tx *t)
 {
 	struct sensor *s = arg;
-	log_alert(&s->jw, s->rules, r, p, f, dir);
+	log_alert(&s->jw, s->rules, r, p, f, dir, t);
 	if (jw_ok(&s->jw))
 		output_write(s->out, s->jw.buf, s->jw.len);
+}
+
+/* A parser has a transaction side ready: rules on its buffers look at it. */
+static void tx_ready(void *arg, struct app_ctx *ctx, enum app_proto proto, int dir,
+		     int64_t tx_id, const void *tx, unsigned progress)
+{
+	struct sensor *s = arg;
+	struct detect_tx t = { (uint8_t)proto, tx_id, tx };
+	detect_tx(s->de, ctx->pkt, ctx->flow, &t, dir, progress);
 }
 
 int sensor_set_rules(struct sensor *s, const struct ruleset *rs)
@@ -153,6 +162,7 @@ struct sensor *sensor_new(const struct ot_config *cfg, const char *logdir)
 		goto err;
 	stream_ctx_init(&s->sc, &scfg, stream_deliver, s);
 	app_engine_init(&s->ae, emit, s);
+	app_engine_set_tx_hook(&s->ae, tx_ready, s);
 	s->ae.enabled[APP_HTTP] = cfg_bool(cfg, "app-layer.protocols.http.enabled");
 	s->ae.enabled[APP_TLS] = cfg_bool(cfg, "app-layer.protocols.tls.enabled");
 	s->ae.enabled[APP_DNS] = cfg_bool(cfg, "app-layer.protocols.dns.enabled");

@@ -4,9 +4,11 @@ a DNS answer matched by chains of contents with offset, depth, distance and
 within) run through the sensor gives exactly the expected alerts: one per
 rule, on the answer packet, in the packet's direction, with Suricata's
 alert fields; file_data rules match an HTTP response body once per
-transaction (http-evader-001); Emerging Threats Open rules find what they
-should in a real BitTorrent capture; and a capture with no matching payload
-gives none."""
+transaction (http-evader-001); dns.query and tls.cert_* rules match the
+DNS request and the client's or the server's certificate; Emerging
+Threats Open rules find what they should in real captures (BitTorrent
+requests, JA3 hashes and DNS queries that tshark finds in the same
+captures); and a capture with no matching payload gives none."""
 import json
 import os
 import subprocess
@@ -29,6 +31,46 @@ def run(sensor, test, t):
     with open(os.path.join(out, "eve.json")) as f:
         events = [json.loads(line) for line in f]
     return p.returncode, [e for e in events if e["event_type"] == "alert"]
+
+
+def et_alerts(sensor, t, name, rules, pcap):
+    out = os.path.join(t, name)
+    os.makedirs(out)
+    args = [sensor, "-r", pcap, "-l", out]
+    for r in rules:
+        args += ["-S", r]
+    p = subprocess.run(args, capture_output=True, text=True)
+    with open(os.path.join(out, "eve.json")) as f:
+        return p.returncode, [e for e in map(json.loads, f) if e["event_type"] == "alert"]
+
+
+def tshark(pcap, filt, fields):
+    p = subprocess.run(["tshark", "-r", pcap, "-Y", filt, "-T", "fields"] +
+                       [a for f in fields for a in ("-e", f)], capture_output=True, text=True)
+    return [line.split("\t") for line in p.stdout.splitlines()]
+
+
+def et_tshark(sensor, t, check):
+    """ET Open's JA3 and DNS rules on real captures: each alert where tshark
+    sees the client hello with that JA3 hash, or the query for that name."""
+    et = os.path.join(SHARED, "data", "rules", "et-open")
+    ndpi = os.path.join(SHARED, "data", "pcaps", "ndpi")
+    pcap = os.path.join(ndpi, "emotet.pcap")
+    rc, alerts = et_alerts(sensor, t, "et-ja3", [os.path.join(et, "emerging-ja3.rules")], pcap)
+    hellos = tshark(pcap, "tls.handshake.type == 1", ["tls.handshake.ja3"])
+    dridex = [h for h in hellos if h[0] == "51c64c77e60f3980eea90869b68c58a8"]
+    check("ET JA3 2028765 (Dridex) once per client hello with that hash (tshark: %d)" %
+          len(dridex),
+          rc == 0 and len(dridex) > 0 and
+          [a["alert"]["signature_id"] for a in alerts] == [2028765] * len(dridex) and
+          all(a["app_proto"] == "tls" and a["direction"] == "to_server" for a in alerts))
+    pcap = os.path.join(ndpi, "tk.pcap")
+    rc, alerts = et_alerts(sensor, t, "et-dns", [os.path.join(et, "emerging-dns.rules")], pcap)
+    tk = [q for q in tshark(pcap, "dns.flags.response == 0", ["dns.qry.name"])
+          if q[0].endswith(".tk")]
+    check("ET DNS 2012811 (.tk) once per query for a .tk name (tshark: %d)" % len(tk),
+          rc == 0 and len(tk) > 0 and
+          [a["alert"]["signature_id"] for a in alerts] == [2012811] * len(tk))
 
 
 def main():
@@ -81,6 +123,19 @@ def main():
                                                   "updated_at": ["2020_04_21"]} and
                   ann[0]["src_ip"] == "192.168.1.128" and ann[0]["dest_port"] == 80 and
                   ann[0]["direction"] == "to_server" and ann[0]["app_proto"] == "http")
+        # dns.query on the request's name (dns-detect-query-01: google.com TXT)
+        rc, alerts = run(sensor, "dns__dns-query__dns-detect-query-01", t)
+        check("dns.query: one alert on the request, with its tx_id",
+              len(alerts) == 1 and alerts[0]["alert"]["signature_id"] == 1 and
+              alerts[0]["app_proto"] == "dns" and alerts[0]["direction"] == "to_server" and
+              alerts[0]["dest_port"] == 53 and alerts[0].get("tx_id") == 0)
+        # tls.cert_subject / issuer / fingerprint of the client's certificate
+        rc, alerts = run(sensor, "tls__tls-client-cert-01", t)
+        check("tls.cert_*: the client certificate, once, client to server",
+              len(alerts) == 1 and alerts[0]["alert"]["signature_id"] == 1 and
+              alerts[0]["app_proto"] == "tls" and alerts[0]["direction"] == "to_server" and
+              alerts[0]["dest_port"] == 8081)
+        et_tshark(sensor, t, check)
         # the rules of a test that expects no alert at all (bug-2769: the pcre never matches)
         rc, alerts = run(sensor, "bug-2769", t)
         check("bug-2769: no alert", rc == 0 and alerts == [])

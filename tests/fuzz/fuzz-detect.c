@@ -21,7 +21,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void no_alert(void *arg, const struct rule *r, const struct packet *p, struct flow *f,
-		     int dir)
+		     int dir, const struct detect_tx *t)
 {
 	(void)r;
 	(void)p;

@@ -221,7 +221,7 @@ static void test_alert_event(void **state)
 	p.pcap_cnt = 7;
 	struct jw w;
 	jw_init(&w);
-	log_alert(&w, rs, rs->rules[0], &p, NULL, 0);
+	log_alert(&w, rs, rs->rules[0], &p, NULL, 0, NULL);
 	assert_true(jw_ok(&w));
 	json_error_t err;
 	json_t *j = json_loadb(w.buf, w.len, 0, &err);
@@ -258,7 +258,7 @@ struct alerts {
 };
 
 static void collect(void *arg, const struct rule *r, const struct packet *p, struct flow *f,
-		    int dir)
+		    int dir, const struct detect_tx *t)
 {
 	struct alerts *a = arg;
 	(void)p;
