@@ -46,6 +46,7 @@ struct detect_match_ctx {
 	void *md;                   /* pcre2_match_data *, sized once */
 	void *mctx;                 /* pcre2_match_context * (match limits) */
 	uint64_t vars[DETECT_MAX_BYTEVARS];     /* byte_extract values */
+	uint8_t *tbuf[2];           /* transformed buffers */
 	uint32_t budget;            /* inspections left, against blow-ups */
 };
 
@@ -53,12 +54,18 @@ int detect_match_ctx_init(struct detect_match_ctx *m);
 void detect_match_ctx_destroy(struct detect_match_ctx *m);
 
 /*
- * Does every match of the list (from sm on) hold on buf?  byte_extract
- * variables are written into m->vars (clear them before the first list of
- * a rule).  true on a match.
+ * Does every match of the list (from sm on) hold on buf, once the list's
+ * transforms changed it?  byte_extract variables are written into m->vars
+ * (clear them before the first list of a rule).  true on a match.
  */
 bool detect_match_buffer(struct detect_match_ctx *m, const struct sigmatch *sm,
 			 const uint8_t *buf, uint32_t len);
+
+/* Apply transform t (dotprefix, to_lowercase, to_sha256...) to in into
+ * out (cap bytes of room); the length written, cut at cap
+ * (detect-transform.c). */
+uint32_t detect_transform(const struct detect_transform *t, const uint8_t *in, uint32_t len,
+			  uint8_t *out, uint32_t cap);
 
 /* Can detect_match_buffer() evaluate every match of the list? */
 bool detect_match_supported(const struct sigmatch *sm);

@@ -44,6 +44,7 @@ SETUP(kw_detection_filter_setup); SETUP(kw_tag_setup); SETUP(kw_app_layer_protoc
 #define V 0                     /* takes a value */
 #define N KW_NOVALUE
 #define O KW_OPTVALUE
+#define T (KW_NOVALUE | KW_TRANSFORM)
 
 const struct detect_kw detect_keywords[] = {
 	/* meta (detect-kw-meta.c) */
@@ -73,17 +74,17 @@ const struct detect_kw detect_keywords[] = {
 	{ "bsize", V, -1, kw_bsize_setup, NULL, "size of the sticky buffer" },
 	{ "urilen", V, -1, kw_urilen_setup, NULL, "length of the URI" },
 	{ "dsize", V, -1, kw_dsize_setup, NULL, "payload size of the packet" },
-	{ "dotprefix", N, TR_DOTPREFIX, kw_transform_setup, NULL, "transform: prepend a dot" },
-	{ "strip_whitespace", N, TR_STRIP_WHITESPACE, kw_transform_setup, NULL, "transform: remove white space" },
-	{ "compress_whitespace", N, TR_COMPRESS_WHITESPACE, kw_transform_setup, NULL, "transform: squeeze white space" },
-	{ "to_lowercase", N, TR_TO_LOWERCASE, kw_transform_setup, NULL, "transform: lower case" },
-	{ "to_uppercase", N, TR_TO_UPPERCASE, kw_transform_setup, NULL, "transform: upper case" },
-	{ "url_decode", N, TR_URL_DECODE, kw_transform_setup, NULL, "transform: %XX decoding" },
-	{ "to_md5", N, TR_TO_MD5, kw_transform_setup, NULL, "transform: MD5 of the buffer" },
-	{ "to_sha1", N, TR_TO_SHA1, kw_transform_setup, NULL, "transform: SHA-1 of the buffer" },
-	{ "to_sha256", N, TR_TO_SHA256, kw_transform_setup, NULL, "transform: SHA-256 of the buffer" },
-	{ "strip_pseudo_headers", N, TR_STRIP_PSEUDO_HEADERS, kw_transform_setup, NULL, "transform: drop HTTP/2 pseudo headers" },
-	{ "header_lowercase", N, TR_HEADER_LOWERCASE, kw_transform_setup, NULL, "transform: lower-case header names" },
+	{ "dotprefix", T, TR_DOTPREFIX, kw_transform_setup, NULL, "transform: prepend a dot" },
+	{ "strip_whitespace", T, TR_STRIP_WHITESPACE, kw_transform_setup, NULL, "transform: remove white space" },
+	{ "compress_whitespace", T, TR_COMPRESS_WHITESPACE, kw_transform_setup, NULL, "transform: squeeze white space" },
+	{ "to_lowercase", T, TR_TO_LOWERCASE, kw_transform_setup, NULL, "transform: lower case" },
+	{ "to_uppercase", T, TR_TO_UPPERCASE, kw_transform_setup, NULL, "transform: upper case" },
+	{ "url_decode", T, TR_URL_DECODE, kw_transform_setup, NULL, "transform: %XX decoding" },
+	{ "to_md5", T, TR_TO_MD5, kw_transform_setup, NULL, "transform: MD5 of the buffer" },
+	{ "to_sha1", T, TR_TO_SHA1, kw_transform_setup, NULL, "transform: SHA-1 of the buffer" },
+	{ "to_sha256", T, TR_TO_SHA256, kw_transform_setup, NULL, "transform: SHA-256 of the buffer" },
+	{ "strip_pseudo_headers", T, TR_STRIP_PSEUDO_HEADERS, kw_transform_setup, NULL, "transform: drop HTTP/2 pseudo headers" },
+	{ "header_lowercase", T, TR_HEADER_LOWERCASE, kw_transform_setup, NULL, "transform: lower-case header names" },
 	{ "base64_decode", O, -1, kw_base64_decode_setup, NULL, "decode base64 for base64_data" },
 	/* pcre (detect-kw-pcre.c) */
 	{ "pcre", V, -1, kw_pcre_setup, kw_pcre_free, "Perl regular expression" },

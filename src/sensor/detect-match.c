@@ -17,12 +17,14 @@
 #include "detect-engine.h"
 
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
 #define MATCH_BUDGET 4096       /* inspections per list and buffer */
+#define TRANSFORM_BUF (64 * 1024)       /* a transformed buffer is cut there */
 #define PCRE_MATCH_LIMIT 3500   /* Suricata's default pcre match-limit */
 #define PCRE_DEPTH_LIMIT 1500
 
@@ -54,7 +56,9 @@ int detect_match_ctx_init(struct detect_match_ctx *m)
 	m->k = kw_ids_get();
 	m->md = pcre2_match_data_create(32, NULL);
 	m->mctx = pcre2_match_context_create(NULL);
-	if (!m->md || !m->mctx) {
+	m->tbuf[0] = malloc(TRANSFORM_BUF);
+	m->tbuf[1] = malloc(TRANSFORM_BUF);
+	if (!m->md || !m->mctx || !m->tbuf[0] || !m->tbuf[1]) {
 		detect_match_ctx_destroy(m);
 		return -1;
 	}
@@ -67,8 +71,11 @@ void detect_match_ctx_destroy(struct detect_match_ctx *m)
 {
 	pcre2_match_data_free(m->md);
 	pcre2_match_context_free(m->mctx);
+	free(m->tbuf[0]);
+	free(m->tbuf[1]);
 	m->md = NULL;
 	m->mctx = NULL;
+	m->tbuf[0] = m->tbuf[1] = NULL;
 }
 
 bool detect_num_match(const struct detect_num *n, uint64_t v)
@@ -412,7 +419,8 @@ static int inspect(struct detect_match_ctx *m, const struct kw_ids *k, const str
 			return M_STOP;
 		return next(m, k, sm, buf, len, cur);
 	}
-	if (sm->kw == k->base64_decode)   /* decodes for base64_data: no test here */
+	if (sm->kw == k->base64_decode ||     /* decodes for base64_data: no test here */
+	    (detect_keywords[sm->kw].flags & KW_TRANSFORM))    /* done before */
 		return next(m, k, sm, buf, len, cur);
 	return M_STOP;                  /* not a keyword this matcher knows */
 }
@@ -424,6 +432,16 @@ bool detect_match_buffer(struct detect_match_ctx *m, const struct sigmatch *sm,
 		return true;
 	if (!buf)
 		len = 0;
+	/* the transforms of the list, in order, each into the other scratch buffer */
+	int t = 0;
+	for (const struct sigmatch *x = sm; x; x = x->next) {
+		if (!(detect_keywords[x->kw].flags & KW_TRANSFORM))
+			continue;
+		len = detect_transform(x->ctx, buf ? buf : (const uint8_t *)"", len, m->tbuf[t],
+				       TRANSFORM_BUF);
+		buf = m->tbuf[t];
+		t ^= 1;
+	}
 	m->budget = MATCH_BUDGET;
 	return inspect(m, &m->k, sm, buf ? buf : (const uint8_t *)"", len, 0) == M_YES;
 }
@@ -435,7 +453,7 @@ bool detect_match_supported(const struct sigmatch *sm)
 		if (sm->kw != k.content && sm->kw != k.uricontent && sm->kw != k.pcre &&
 		    sm->kw != k.byte_test && sm->kw != k.byte_jump && sm->kw != k.byte_extract &&
 		    sm->kw != k.isdataat && sm->kw != k.bsize && sm->kw != k.urilen &&
-		    sm->kw != k.base64_decode)
+		    sm->kw != k.base64_decode && !(detect_keywords[sm->kw].flags & KW_TRANSFORM))
 			return false;
 	return true;
 }

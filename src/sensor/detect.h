@@ -402,6 +402,7 @@ struct detect_app_proto {
 #define KW_STICKY       0x04    /* switches the current buffer (buffer field) */
 #define KW_LEGACY       0x08    /* moves the last content to buffer */
 #define KW_QUOTED_OK    0x10    /* value may be in double quotes (stripped) */
+#define KW_TRANSFORM    0x20    /* changes the sticky buffer before matching (buffer: kind) */
 
 struct detect_kw {
 	const char *name;

@@ -4,8 +4,9 @@
  * untrusted: any rule the parser accepts must be matched against any bytes
  * without reading out of bounds, looping without end or growing memory.
  *
- * The input is a rule file, a NUL byte, then a payload.  Every loaded rule's
- * payload list is matched against the payload directly, then the payload is
+ * The input is a rule file, a NUL byte, then a payload.  Every list of every
+ * loaded rule (the payload's and the app-layer buffers', with their
+ * transforms) is matched against the payload directly, then the payload is
  * sent through an engine as a TCP packet each way of one flow (flowbits,
  * thresholds, the packet tests), and as a UDP packet without a flow.
  */
@@ -56,10 +57,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct detect_match_ctx m;
 	if (detect_match_ctx_init(&m) == 0) {
 		for (size_t i = 0; i < rs->nrules; i++) {
-			const struct sigmatch *sm = rs->rules[i]->bufs[DBUF_PAYLOAD].head;
-			if (sm && detect_match_supported(sm)) {
-				memset(m.vars, 0, sizeof(m.vars));
-				(void)detect_match_buffer(&m, sm, payload, plen);
+			for (int b = 0; b < DBUF_MAX; b++) {
+				const struct sigmatch *sm = rs->rules[i]->bufs[b].head;
+				if (sm && detect_match_supported(sm)) {
+					memset(m.vars, 0, sizeof(m.vars));
+					(void)detect_match_buffer(&m, sm, payload, plen);
+				}
 			}
 		}
 		detect_match_ctx_destroy(&m);

@@ -62,8 +62,11 @@ static struct bytes fixture(const char *name)
 	return b;
 }
 
-/* Does the payload list of the (one) rule in text match the payload? */
-static bool payload_match(const char *text, const struct bytes *b)
+/*
+ * Does the list of buffer buf (-1: the first app-layer buffer it uses) of
+ * the (one) rule in text match the bytes?
+ */
+static bool list_match(const char *text, int buf, const uint8_t *bytes, uint32_t len)
 {
 	struct detect_vars *v = detect_vars_new();
 	struct ruleset *rs = ruleset_new();
@@ -75,18 +78,75 @@ static bool payload_match(const char *text, const struct bytes *b)
 	if (rs->nrej)
 		fprintf(stderr, "rejected: %s: %s\n", rs->rej[0].keyword, rs->rej[0].reason);
 	assert_int_equal(rs->nrules, 1);
-	const struct sigmatch *sm = rs->rules[0]->bufs[DBUF_PAYLOAD].head;
+	const struct sigmatch *sm = buf >= 0 ? rs->rules[0]->bufs[buf].head : NULL;
+	for (int b = 1; buf < 0 && b < DBUF_MAX && !sm; b++)
+		sm = rs->rules[0]->bufs[b].head;
 	assert_non_null(sm);
 	assert_true(detect_match_supported(sm));
 	assert_int_equal(detect_match_ctx_init(&m), 0);
-	bool r = detect_match_buffer(&m, sm, b->p, b->len);
+	bool r = detect_match_buffer(&m, sm, bytes, len);
 	detect_match_ctx_destroy(&m);
 	ruleset_free(rs);
 	detect_vars_free(v);
 	return r;
 }
 
-/* suricata-verify alerts/bug-130: nocase contents on an HTTP 401 response */
+/* Does the payload list of the (one) rule in text match the payload? */
+static bool payload_match(const char *text, const struct bytes *b)
+{
+	return list_match(text, DBUF_PAYLOAD, b->p, b->len);
+}
+
+/* Does the list of the (one) rule's only app-layer buffer match bytes? */
+static bool buffer_match(const char *text, const char *bytes)
+{
+	return list_match(text, -1, (const uint8_t *)bytes, (uint32_t)strlen(bytes));
+}
+
+/*
+ * Transforms change the buffer before the contents look at it: ET Open's
+ * dotprefix rules (sid 2035463 as written) match the domain and its
+ * subdomains but not a name that merely ends the same; to_sha256 is
+ * checked against the FIPS 180-2 test vector of "abc".
+ */
+static void test_transforms(void **state)
+{
+	(void)state;
+#define DISCORD "alert tls $HOME_NET any -> $EXTERNAL_NET any (msg:\"ET INFO Observed " \
+	"Discord Domain (discord .com in TLS SNI)\"; flow:established,to_server; tls.sni; " \
+	"dotprefix; content:\".discord.com\"; endswith; " \
+	"reference:md5,03f93498e1006ffa3a1f9fcb6170525a; classtype:misc-activity; " \
+	"sid:2035463; rev:3;)"
+#define SHA "alert http any any -> any any (http.uri; to_sha256; content:" \
+	"\"|ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad|\"; sid:1;)"
+	/* in order: strip_whitespace then to_lowercase */
+#define WS "alert http any any -> any any (http.user_agent; strip_whitespace; " \
+	"to_lowercase; content:\"mozilla/5.0(x11|3b|linux)\"; startswith; endswith; sid:1;)"
+#define COMP "alert http any any -> any any (http.uri; compress_whitespace; " \
+	"content:\"a b\"; bsize:3; sid:1;)"
+#define URL "alert http any any -> any any (http.uri; url_decode; content:\"/a b/<x>\"; sid:1;)"
+#define HL "alert http any any -> any any (http.header; header_lowercase; " \
+	"content:\"user-agent: Mozilla\"; sid:1;)"
+	static const struct { const char *rule, *bytes; bool hit; } cases[] = {
+		{ DISCORD, "discord.com", true },
+		{ DISCORD, "gateway.discord.com", true },
+		{ DISCORD, "notdiscord.com", false },
+		{ DISCORD, "discord.com.example", false },
+		{ SHA, "abc", true },
+		{ SHA, "abd", false },
+		{ WS, "Mozilla/5.0 (X11; Linux)", true },
+		{ WS, "Mozilla/5.0 (X11; Linux) x", false },
+		{ COMP, "a \t  b", true },
+		{ URL, "/a+b/%3cx%3E", true },
+		{ URL, "/a+b/%3cx", false },
+		{ HL, "Host: x\r\nUser-Agent: Mozilla\r\n", true },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		if (buffer_match(cases[i].rule, cases[i].bytes) != cases[i].hit)
+			fail_msg("case %zu: %s on \"%s\"", i, cases[i].rule, cases[i].bytes);
+	}
+}
+
 static void test_content_nocase(void **state)
 {
 	(void)state;
@@ -484,6 +544,7 @@ static void test_engine_header(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_transforms),
 		cmocka_unit_test(test_content_nocase),
 		cmocka_unit_test(test_content_position),
 		cmocka_unit_test(test_content_backtracking),
