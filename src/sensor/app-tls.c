@@ -144,6 +144,10 @@ struct tls_state {
 	bool failed;
 	bool any;                   /* a well-formed record was seen */
 	uint32_t events_raised;     /* bit per enum tls_event */
+	/* while detection looks at a Certificate message: its certificate_list */
+	const uint8_t *chain;
+	size_t chain_len;
+	bool chain13;               /* TLS 1.3 layout: extensions after each */
 };
 
 /* ---- helpers ---- */
@@ -230,17 +234,14 @@ static const char *proto_name(uint8_t id)
 	}
 }
 
-static void emit(struct tls_state *st, struct app_ctx *ctx)
+/* The "tls" object of the event, also written into alerts on the flow. */
+static void log_tls(struct jw *w, const void *tx, const struct flow *f)
 {
+	const struct tls_state *st = tx;
 	const struct tls_cert *c = &st->d[APP_TOCLIENT].cert;
 	const struct tls_cert *cc = &st->d[APP_TOSERVER].cert;
 	char vbuf[32];
 
-	if (st->emitted)
-		return;
-	st->emitted = true;
-
-	struct jw *w = app_event_begin(ctx, "tls", APP_TOSERVER, -1);
 	jw_obj_open(w, "tls");
 	jw_str(w, "subject", c->subject);
 	jw_str(w, "issuerdn", c->issuer);
@@ -284,12 +285,20 @@ static void emit(struct tls_state *st, struct app_ctx *ctx)
 	}
 	log_alpns(w, "client_alpns", st->alpn[APP_TOSERVER], st->alpn_len[APP_TOSERVER]);
 	log_alpns(w, "server_alpns", st->alpn[APP_TOCLIENT], st->alpn_len[APP_TOCLIENT]);
-	if (ctx->flow) {
-		const char *from = proto_name(ctx->flow->app_proto_orig);
+	if (f) {
+		const char *from = proto_name(f->app_proto_orig);
 		if (from)
 			jw_str(w, "from_proto", from);
 	}
 	jw_obj_close(w);
+}
+
+static void emit(struct tls_state *st, struct app_ctx *ctx)
+{
+	if (st->emitted)
+		return;
+	st->emitted = true;
+	log_tls(app_event_begin(ctx, "tls", APP_TOSERVER, -1), st, ctx->flow);
 	app_event_end(ctx);
 }
 
@@ -578,6 +587,7 @@ static void certificate(struct tls_state *st, struct app_ctx *ctx, int dir,
 	}
 	size_t list = ot_be24(p + off);
 	off += 3;
+	size_t list_off = off;
 	if (list > n - off) {
 		tls_anomaly(st, ctx, dir, EV_CERTIFICATE_INVALID_LENGTH);
 		return;
@@ -596,8 +606,13 @@ static void certificate(struct tls_state *st, struct app_ctx *ctx, int dir,
 	}
 	if (tls_cert_parse(p + off, cl, &d->cert) < 0 && !d->cert.parsed)
 		tls_anomaly(st, ctx, dir, EV_CERTIFICATE_INVALID_DER);
-	if (d->cert.parsed)
+	if (d->cert.parsed) {
+		st->chain = p + list_off;
+		st->chain_len = list;
+		st->chain13 = is_tls13(st->d[APP_TOCLIENT].version);
 		app_tx_ready(ctx, APP_TLS, dir, 0, st, TLS_PROGRESS_CERT);
+		st->chain = NULL;
+	}
 }
 
 /* One complete handshake message; returns -1 on a fatal error. */
@@ -1044,6 +1059,33 @@ const char *app_tls_client_cert_fingerprint(const void *state)
 	return st->d[APP_TOSERVER].cert.fingerprint;
 }
 
+bool app_tls_chain_cert(const void *state, size_t i, const uint8_t **der, size_t *len)
+{
+	const struct tls_state *st = state;
+	if (!st || !st->chain)
+		return false;
+	const uint8_t *p = st->chain;
+	size_t n = st->chain_len, off = 0;
+	for (size_t k = 0; off + 3 <= n; k++) {
+		size_t cl = ot_be24(p + off);
+		off += 3;
+		if (cl > n - off)
+			return false;
+		if (k == i) {
+			*der = p + off;
+			*len = cl;
+			return true;
+		}
+		off += cl;
+		if (st->chain13) {
+			if (off + 2 > n || ot_be16(p + off) > n - off - 2)
+				return false;
+			off += 2 + ot_be16(p + off);
+		}
+	}
+	return false;
+}
+
 bool app_tls_handshake_done(const void *state)
 {
 	const struct tls_state *st = state;
@@ -1057,6 +1099,7 @@ const struct app_parser app_parser_tls = {
 	.udp = false,
 	.ports = { 443, 465, 993, 995 },
 	.probe = tls_probe,
+	.log_tx = log_tls,
 	.state_new = tls_state_new,
 	.state_free = tls_state_free,
 	.parse = tls_parse,

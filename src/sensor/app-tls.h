@@ -45,6 +45,10 @@ const char *app_tls_ja4(const void *state);
  * wire value (0x0303 = TLS 1.2), and its EVE spelling ("TLS 1.2"). */
 uint16_t app_tls_version(const void *state);
 const char *app_tls_version_str(uint16_t version, char *buf, size_t len);
+/* Certificate i (0: the sender's own) of the chain in the Certificate
+ * message detection is looking at (during app_tx_ready at
+ * TLS_PROGRESS_CERT only): its DER bytes.  false past the end. */
+bool app_tls_chain_cert(const void *state, size_t i, const uint8_t **der, size_t *len);
 /* The server's side of the handshake is over: the `tls` event is out. */
 bool app_tls_handshake_done(const void *state);
 

@@ -58,6 +58,6 @@ void app_switch_protocol(struct app_ctx *ctx)
 void app_tx_ready(struct app_ctx *ctx, enum app_proto proto, int dir, int64_t tx_id,
 		  const void *tx, unsigned progress)
 {
-	if (ctx->tx_ready && ctx->flow)
+	if (ctx->tx_ready)
 		ctx->tx_ready(ctx->tx_arg, ctx, proto, dir, tx_id, tx, progress);
 }

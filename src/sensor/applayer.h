@@ -113,6 +113,10 @@ struct app_parser {
 	void (*flow_end)(void *state, struct app_ctx *ctx);
 	/* Transactions seen so far, for flow.tx_cnt (may be NULL). */
 	uint64_t (*tx_count)(void *state);
+	/* Write the protocol's object ("tls": {...}) for the transaction a
+	 * rule matched (what app_tx_ready handed over), into an alert (may
+	 * be NULL). */
+	void (*log_tx)(struct jw *w, const void *tx, const struct flow *f);
 };
 
 /* Begin an event of the given type; see the top of this file. */

@@ -8,7 +8,9 @@
  * the headers joined again.  dns.query is each question's name of a
  * request (one instance each).  The TLS buffers are strings the parser
  * kept from the handshake (app-tls.h): the client's side (SNI, JA3, JA4,
- * a client certificate) and the server's (JA3S, its certificate).
+ * a client certificate) and the server's (JA3S, its certificate); and
+ * tls.certs, each certificate of the chain as DER, while the parser still
+ * holds the Certificate message.
  */
 #include "detect-appbuf.h"
 
@@ -205,6 +207,7 @@ int detect_appbuf_proto(int b)
 		return APP_HTTP;
 	case DBUF_DNS_QUERY:
 		return APP_DNS;
+	case DBUF_TLS_CERTS:
 	case DBUF_TLS_SNI: case DBUF_JA3_HASH: case DBUF_JA3_STRING: case DBUF_JA3S_HASH:
 	case DBUF_JA3S_STRING: case DBUF_JA4_HASH: case DBUF_TLS_CERT_SUBJECT:
 	case DBUF_TLS_CERT_ISSUER: case DBUF_TLS_CERT_SERIAL: case DBUF_TLS_CERT_FINGERPRINT:
@@ -221,7 +224,7 @@ unsigned detect_appbuf_progress(int b, int dir)
 	case APP_TLS:
 		switch (b) {
 		case DBUF_TLS_CERT_SUBJECT: case DBUF_TLS_CERT_ISSUER:
-		case DBUF_TLS_CERT_SERIAL: case DBUF_TLS_CERT_FINGERPRINT:
+		case DBUF_TLS_CERT_SERIAL: case DBUF_TLS_CERT_FINGERPRINT: case DBUF_TLS_CERTS:
 			return TLS_PROGRESS_CERT;
 		}
 		return TLS_PROGRESS_HELLO;
@@ -253,6 +256,13 @@ bool detect_appbuf_get(struct detect_appbuf *s, const struct detect_tx *t, int b
 		return true;
 	}
 	case APP_TLS: {
+		if (b == DBUF_TLS_CERTS) {
+			size_t n;
+			if (!app_tls_chain_cert(t->tx, i, ptr, &n) || n > UINT32_MAX)
+				return false;
+			*len = (uint32_t)n;
+			return true;
+		}
 		const char *v = i ? NULL : tls_buffer(t->tx, b, dir);
 		if (!v)
 			return false;

@@ -927,6 +927,9 @@ static bool header_match(const struct rule *r, const struct packet *p, const str
 		return false;
 	if (r->app_proto && (!f || f->app_proto != r->app_proto))
 		return false;
+	if (((r->proto_flags & RULE_PROTO_IPV4) && p->ip_ver != 4) ||
+	    ((r->proto_flags & RULE_PROTO_IPV6) && p->ip_ver != 6))
+		return false;
 	if (r->flow_dirs == DETECT_TOSERVER && (!f || p->dir != 0))
 		return false;
 	if (r->flow_dirs == DETECT_TOCLIENT && (!f || p->dir != 1))

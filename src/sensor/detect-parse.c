@@ -388,6 +388,8 @@ struct proto_name {
 
 static const struct proto_name protos[] = {
 	{ "ip", 0, 0, 0 }, { "pkthdr", 0, 0, 0 },
+	{ "ipv4", 0, 0, RULE_PROTO_IPV4 }, { "ip4", 0, 0, RULE_PROTO_IPV4 },
+	{ "ipv6", 0, 0, RULE_PROTO_IPV6 }, { "ip6", 0, 0, RULE_PROTO_IPV6 },
 	{ "tcp", 6, 0, 0 }, { "tcp-pkt", 6, 0, RULE_PROTO_PKT }, { "tcp-stream", 6, 0, RULE_PROTO_STREAM },
 	{ "udp", 17, 0, 0 }, { "icmp", 1, 0, 0 }, { "icmpv4", 1, 0, 0 }, { "icmpv6", 58, 0, 0 },
 	{ "sctp", 132, 0, 0 },

@@ -140,6 +140,8 @@ enum rule_action {
 
 #define RULE_PROTO_PKT    0x01  /* tcp-pkt: packets only, never the stream */
 #define RULE_PROTO_STREAM 0x02  /* tcp-stream: reassembled stream only */
+#define RULE_PROTO_IPV4   0x04  /* ipv4: IPv4 packets only */
+#define RULE_PROTO_IPV6   0x08  /* ipv6 */
 
 /* One thing a rule must match (or do, on the post-match list). */
 struct sigmatch {
@@ -162,7 +164,7 @@ struct rule {
 	uint8_t action;             /* enum rule_action */
 	uint8_t ip_proto;           /* IPPROTO_*, 0 = any IP */
 	uint8_t app_proto;          /* enum app_proto named in the header (http, dns...), 0 none */
-	uint8_t proto_flags;        /* RULE_PROTO_PKT (tcp-pkt), RULE_PROTO_STREAM (tcp-stream) */
+	uint8_t proto_flags;        /* RULE_PROTO_* (tcp-pkt, tcp-stream, ipv4, ipv6) */
 	bool bidir;                 /* <> */
 	struct addr_set src, dst;
 	struct port_set sp, dp;

@@ -5,8 +5,10 @@
  * packet that matched, then the alert object (action, gid, signature_id,
  * rev, signature, category from classification.config, severity from the
  * priority, metadata as an object of arrays of values), the flow's app
- * protocol when known and the flow's counters so far.  The payload is not
- * written (Suricata does not by default).
+ * protocol when known, the protocol's own object when a transaction
+ * matched ("tls": {...}, written by the parser, as in its own event) with
+ * the transaction's tx_id, and the flow's counters so far.  The payload
+ * is not written (Suricata does not by default).
  */
 #include "detect-engine.h"
 
@@ -108,6 +110,9 @@ void log_alert(struct jw *w, const struct ruleset *rs, const struct rule *r,
 	jw_obj_close(w);
 	if (f && f->app_proto > APP_FAILED)
 		jw_str(w, "app_proto", app_proto_name(f->app_proto));
+	const struct app_parser *ap = t ? app_parser_by_id(t->proto) : NULL;
+	if (ap && ap->log_tx)
+		ap->log_tx(w, t->tx, f);
 	if (f) {
 		jw_obj_open(w, "flow");
 		log_flow_counters(w, f);

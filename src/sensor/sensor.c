@@ -81,7 +81,8 @@ static void tx_ready(void *arg, struct app_ctx *ctx, enum app_proto proto, int d
 {
 	struct sensor *s = arg;
 	struct detect_tx t = { (uint8_t)proto, tx_id, tx };
-	detect_tx(s->de, ctx->pkt, ctx->flow, &t, dir, progress);
+	if (ctx->flow)
+		detect_tx(s->de, ctx->pkt, ctx->flow, &t, dir, progress);
 }
 
 int sensor_set_rules(struct sensor *s, const struct ruleset *rs)

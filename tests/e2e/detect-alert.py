@@ -50,6 +50,29 @@ def tshark(pcap, filt, fields):
     return [line.split("\t") for line in p.stdout.splitlines()]
 
 
+def certs_rule(sensor, t, check):
+    """tls.certs looks into every certificate of the server's chain: bytes
+    that tshark finds only in the second certificate (the CA's) match once,
+    bytes of no certificate never."""
+    d = os.path.join(SHARED, "data", "suricata-verify", "alerts", "tls__tls-client-cert-01")
+    pcap = os.path.join(d, "input.pcap")
+    chains = [r[0].split(",") for r in tshark(pcap, "tls.handshake.type == 11",
+                                               ["tls.handshake.certificate"])]
+    server = [c for c in chains if len(c) == 2]
+    ca = server[0][1].replace(":", "") if server else ""
+    mid = len(ca) // 4 * 2           # a byte boundary in the middle
+    piece = ca[mid:mid + 32]
+    rules = os.path.join(t, "certs.rules")
+    with open(rules, "w") as f:
+        f.write('alert tls any any -> any any (msg:"CA bytes"; tls.certs; content:"|%s|"; sid:10;)\n'
+                'alert tls any any -> any any (msg:"no cert"; tls.certs; content:"|%s|"; sid:11;)\n'
+                % (piece, "00" * 16))
+    rc, alerts = et_alerts(sensor, t, "certs", [rules], pcap)
+    check("tls.certs: bytes of the CA certificate (2nd of the server's chain) match once",
+          rc == 0 and len(piece) == 32 and all(piece not in c for c in server[0][:1]) and
+          [(a["alert"]["signature_id"], a["direction"]) for a in alerts] == [(10, "to_client")])
+
+
 def et_tshark(sensor, t, check):
     """ET Open's JA3 and DNS rules on real captures: each alert where tshark
     sees the client hello with that JA3 hash, or the query for that name."""
@@ -63,7 +86,8 @@ def et_tshark(sensor, t, check):
           len(dridex),
           rc == 0 and len(dridex) > 0 and
           [a["alert"]["signature_id"] for a in alerts] == [2028765] * len(dridex) and
-          all(a["app_proto"] == "tls" and a["direction"] == "to_server" for a in alerts))
+          all(a["app_proto"] == "tls" and a["direction"] == "to_server" and
+              a["tls"]["ja3"]["hash"] == dridex[0][0] for a in alerts))
     pcap = os.path.join(ndpi, "tk.pcap")
     rc, alerts = et_alerts(sensor, t, "et-dns", [os.path.join(et, "emerging-dns.rules")], pcap)
     tk = [q for q in tshark(pcap, "dns.flags.response == 0", ["dns.qry.name"])
@@ -134,7 +158,10 @@ def main():
         check("tls.cert_*: the client certificate, once, client to server",
               len(alerts) == 1 and alerts[0]["alert"]["signature_id"] == 1 and
               alerts[0]["app_proto"] == "tls" and alerts[0]["direction"] == "to_server" and
-              alerts[0]["dest_port"] == 8081)
+              alerts[0]["dest_port"] == 8081 and
+              "O=TLSClientAuthSampleClient" in alerts[0]["tls"]["client"]["subject"] and
+              alerts[0]["tls"]["sni"] == "localhost")
+        certs_rule(sensor, t, check)
         et_tshark(sensor, t, check)
         # the rules of a test that expects no alert at all (bug-2769: the pcre never matches)
         rc, alerts = run(sensor, "bug-2769", t)

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "detect-appbuf.h"
+
 static void sink(void *arg, const char *line, size_t len)
 {
 	size_t *total = arg;
@@ -14,6 +16,25 @@ static void sink(void *arg, const char *line, size_t len)
 		abort();
 	for (size_t i = 0; i < len; i++)
 		*total += (unsigned char)line[i];
+}
+
+/* What detection would read of a transaction the parser hands over: every
+ * instance of every buffer, each byte touched. */
+static void tx_read(void *arg, struct app_ctx *ctx, enum app_proto proto, int dir,
+		    int64_t tx_id, const void *tx, unsigned progress)
+{
+	static struct detect_appbuf ab;
+	size_t *total = arg;
+	if (!ab.hbuf && detect_appbuf_init(&ab) < 0)
+		abort();
+	struct detect_tx t = { (uint8_t)proto, tx_id, tx };
+	const uint8_t *ptr;
+	uint32_t len;
+	for (int b = 0; b < DBUF_MAX; b++)
+		for (uint32_t i = 0; detect_appbuf_get(&ab, &t, b, dir, i, &ptr, &len); i++)
+			for (uint32_t k = 0; k < len; k++)
+				*total += ptr[k];
+	*total += progress;
 }
 
 static int feed(const struct app_parser *ap, void *st, struct app_ctx *ctx, int dir,
@@ -48,7 +69,8 @@ void fuzz_app_run(const struct app_parser *ap, const uint8_t *data, size_t size,
 	total += (size_t)ap->probe(p, len, APP_TOCLIENT);
 
 	jw_init(&jw);
-	struct app_ctx ctx = { .jw = &jw, .emit = sink, .emit_arg = &total, .tcp = tcp };
+	struct app_ctx ctx = { .jw = &jw, .emit = sink, .emit_arg = &total, .tcp = tcp,
+			       .tx_ready = tx_read, .tx_arg = &total };
 	void *st = ap->state_new();
 	if (!st) {
 		jw_free(&jw);

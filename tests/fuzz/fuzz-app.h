@@ -11,7 +11,8 @@
  * bytes to the client.  probe() is asked about the data first, in both
  * directions; each chunk is handed over in a private copy so a read past
  * its end shows under ASan; every event must be one whole JSON object;
- * flow_end() and tx_count() run at the end.
+ * every transaction the parser hands to detection (app_tx_ready) has all
+ * its rule buffers read; flow_end() and tx_count() run at the end.
  */
 #ifndef OT_FUZZ_APP_H
 #define OT_FUZZ_APP_H
