@@ -29,6 +29,15 @@ int ot_parse_u64(const char *s, uint64_t min, uint64_t max, bool allow_suffix, u
 int ot_parse_bool(const char *s);
 
 /* Big-endian loads; the caller has checked the bounds. */
+/* Value of a hexadecimal digit, or -1. */
+static inline int ot_hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c |= 0x20;
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
 static inline uint16_t ot_be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
 static inline uint32_t ot_be24(const uint8_t *p) { return (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2]; }
 static inline uint32_t ot_be32(const uint8_t *p)

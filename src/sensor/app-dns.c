@@ -91,6 +91,7 @@ struct dns_msg {
 	uint16_t good[SEC_MAX];         /* records that parsed (to log) */
 	size_t start[SEC_MAX];          /* offset of each section */
 	unsigned events;                /* EV_* */
+	int64_t tx;                     /* its transaction id */
 };
 
 /* One question or resource record, as offsets into the message. */
@@ -711,15 +712,14 @@ static void log_flags(struct jw *w, const struct dns_msg *m)
 		jw_str(w, "rcode", rcode_name(m->flags & 0xf, buf));
 }
 
-static void log_msg(struct app_ctx *ctx, int dir, int64_t tx, struct dns_msg *m)
+/* The "dns" object of a message's event; what it finds while writing
+ * (names cut, pointer loops) goes into m->events. */
+static void log_msg(struct jw *w, struct dns_msg *m)
 {
-	bool response = m->flags & F_QR;
-	struct jw *w = app_event_begin(ctx, "dns", dir, tx);
-
 	jw_obj_open(w, "dns");
 	jw_uint(w, "version", 3);
-	jw_str(w, "type", response ? "response" : "request");
-	jw_int(w, "tx_id", tx);
+	jw_str(w, "type", (m->flags & F_QR) ? "response" : "request");
+	jw_int(w, "tx_id", m->tx);
 	jw_uint(w, "id", m->id);
 	log_flags(w, m);
 	log_queries(w, m);
@@ -728,7 +728,13 @@ static void log_msg(struct app_ctx *ctx, int dir, int64_t tx, struct dns_msg *m)
 	log_section(w, m, SEC_NS, "authorities");
 	log_section(w, m, SEC_AR, "additionals");
 	jw_obj_close(w);
-	app_event_end(ctx);
+}
+
+/* The same object in an alert on the message (app_parser.log_tx). */
+static void log_dns(struct jw *w, const void *tx, const struct flow *f)
+{
+	struct dns_msg m = *(const struct dns_msg *)tx;
+	log_msg(w, &m);
 }
 
 /* ------------------------------------------------------------------ */
@@ -753,7 +759,9 @@ static void msg_handle(struct dns_state *st, struct app_ctx *ctx, int dir,
 		m.events |= EV_Z_FLAG_SET;
 	if (((m.flags >> 11) & 0xf) >= 7)
 		m.events |= EV_INVALID_OPCODE;
-	log_msg(ctx, dir, tx, &m);
+	m.tx = tx;
+	log_msg(app_event_begin(ctx, "dns", dir, tx), &m);
+	app_event_end(ctx);
 	app_tx_ready(ctx, APP_DNS, dir, tx, &m, DNS_PROGRESS_MESSAGE);
 
 	if (response != (dir == APP_TOCLIENT) && !st->d[dir].warned) {
@@ -1001,6 +1009,7 @@ const struct app_parser app_parser_dns = {
 	.ports = { 53 },
 	.port_only = true,  /* as Suricata: LLMNR and mDNS look like DNS but are not */
 	.probe = dns_probe,
+	.log_tx = log_dns,
 	.state_new = dns_state_new,
 	.state_free = dns_state_free,
 	.parse = dns_parse,

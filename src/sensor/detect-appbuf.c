@@ -21,6 +21,7 @@
 #include "app-http.h"
 #include "app-tls.h"
 #include "applayer.h"
+#include "../lib/util.h"
 
 #define HDR_BUF (64 * 1024)     /* joined HTTP headers (http.header) */
 #define URI_BUF (16 * 1024)     /* normalised URI (http.uri) */
@@ -46,16 +47,29 @@ static struct http_bytes hdr(const struct http_tx *tx, int dir, const char *name
 	return http_tx_header(tx, dir, name);
 }
 
-/* Headers of one side joined as "Name: value\r\n"..., or their names as
- * "\r\nName\r\nName\r\n\r\n", into the engine's scratch buffer. */
+enum joined_form { J_HEADERS, J_NAMES, J_START };
+
+/*
+ * Headers of one side joined again into the scratch buffer: as
+ * "Name: value\r\n"... (http.header), their names as
+ * "\r\nName\r\nName\r\n\r\n" (http.header_names), or after the start
+ * line and up to the empty line (http.start).
+ */
 static struct http_bytes joined(struct detect_appbuf *s, const struct http_tx *tx, int dir,
-				bool names)
+				enum joined_form form)
 {
 	struct http_bytes out = { s->hbuf, 0 };
 	size_t n = http_tx_header_count(tx, dir), len = 0;
+	bool names = form == J_NAMES;
 #define PUT(p, l) do { size_t l_ = (l); if (len + l_ > HDR_BUF) goto full; \
 		memcpy(s->hbuf + len, (p), l_); len += l_; } while (0)
-	if (names)
+	if (form == J_START) {
+		struct http_bytes line = http_tx_field(tx, dir ? HTTP_F_RESPONSE_LINE :
+						       HTTP_F_REQUEST_LINE);
+		if (line.ptr)
+			PUT(line.ptr, line.len);
+	}
+	if (form != J_HEADERS)
 		PUT("\r\n", 2);
 	for (size_t i = 0; i < n; i++) {
 		struct http_bytes k, v;
@@ -69,22 +83,12 @@ static struct http_bytes joined(struct detect_appbuf *s, const struct http_tx *t
 		}
 		PUT("\r\n", 2);
 	}
-	if (names)
+	if (form != J_HEADERS)
 		PUT("\r\n", 2);
 #undef PUT
 full:
 	out.len = len;
 	return out;
-}
-
-static int hexval(uint8_t c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c |= 0x20;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
 }
 
 /*
@@ -118,9 +122,9 @@ static struct http_bytes uri_normalised(struct detect_appbuf *s, struct http_byt
 		uint8_t ch = u[i];
 		if (ch == '?')
 			query = true;
-		if (!query && ch == '%' && i + 2 < n && hexval(u[i + 1]) >= 0 &&
-		    hexval(u[i + 2]) >= 0) {
-			s->ubuf[len++] = (uint8_t)(hexval(u[i + 1]) << 4 | hexval(u[i + 2]));
+		if (!query && ch == '%' && i + 2 < n && ot_hexval(u[i + 1]) >= 0 &&
+		    ot_hexval(u[i + 2]) >= 0) {
+			s->ubuf[len++] = (uint8_t)(ot_hexval(u[i + 1]) << 4 | ot_hexval(u[i + 2]));
 			i += 3;
 			continue;
 		}
@@ -161,8 +165,9 @@ static struct http_bytes http_buffer(struct detect_appbuf *s, const struct http_
 	case DBUF_HTTP_CONTENT_LEN: return hdr(tx, dir, "Content-Length");
 	case DBUF_HTTP_SERVER: return hdr(tx, 1, "Server");
 	case DBUF_HTTP_LOCATION: return hdr(tx, 1, "Location");
-	case DBUF_HTTP_HEADER: case DBUF_HTTP_HEADER_RAW: return joined(s, tx, dir, false);
-	case DBUF_HTTP_HEADER_NAMES: return joined(s, tx, dir, true);
+	case DBUF_HTTP_HEADER: case DBUF_HTTP_HEADER_RAW: return joined(s, tx, dir, J_HEADERS);
+	case DBUF_HTTP_HEADER_NAMES: return joined(s, tx, dir, J_NAMES);
+	case DBUF_HTTP_START: return joined(s, tx, dir, J_START);
 	}
 	return none;
 }
@@ -203,7 +208,7 @@ int detect_appbuf_proto(int b)
 	case DBUF_HTTP_ACCEPT_LANG: case DBUF_HTTP_CONNECTION: case DBUF_HTTP_CONTENT_TYPE:
 	case DBUF_HTTP_CONTENT_LEN: case DBUF_HTTP_STAT_CODE: case DBUF_HTTP_STAT_MSG:
 	case DBUF_HTTP_RESPONSE_LINE: case DBUF_HTTP_RESPONSE_BODY: case DBUF_HTTP_SERVER:
-	case DBUF_HTTP_LOCATION:
+	case DBUF_HTTP_LOCATION: case DBUF_HTTP_START:
 		return APP_HTTP;
 	case DBUF_DNS_QUERY:
 		return APP_DNS;

@@ -17,6 +17,7 @@
 
 #include "detect-parse.h"
 #include "applayer.h"
+#include "../lib/util.h"
 
 #define CONTENT_MAX 65535
 
@@ -45,17 +46,6 @@ void kw_content_free(void *ctx)
 	if (c)
 		free(c->pat);
 	free(c);
-}
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 /* Decode "..." (quotes included) into c->pat. */
@@ -93,7 +83,7 @@ static int decode_pattern(struct rule_parse *rp, const char *s, struct detect_co
 		if (hex) {
 			if (ch == ' ' || ch == '\t')
 				continue;
-			int v = hexval(ch);
+			int v = ot_hexval(ch);
 			if (v < 0) {
 				free(out);
 				return kw_err(rp, "'%c' is not a hex digit (between '|')", ch);

@@ -14,21 +14,15 @@
 #include <nettle/sha1.h>
 #include <nettle/sha2.h>
 
-static int hexval(uint8_t c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c |= 0x20;
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
+#include "../lib/util.h"
 
 /* url_decode: %XX escapes and '+' as a space */
 static uint32_t url_decode(const uint8_t *in, uint32_t len, uint8_t *out, uint32_t cap)
 {
 	uint32_t n = 0;
 	for (uint32_t i = 0; i < len && n < cap; i++) {
-		if (in[i] == '%' && i + 2 < len && hexval(in[i + 1]) >= 0 && hexval(in[i + 2]) >= 0) {
-			out[n++] = (uint8_t)(hexval(in[i + 1]) << 4 | hexval(in[i + 2]));
+		if (in[i] == '%' && i + 2 < len && ot_hexval(in[i + 1]) >= 0 && ot_hexval(in[i + 2]) >= 0) {
+			out[n++] = (uint8_t)(ot_hexval(in[i + 1]) << 4 | ot_hexval(in[i + 2]));
 			i += 2;
 		} else {
 			out[n++] = in[i] == '+' ? ' ' : in[i];

@@ -73,6 +73,23 @@ def certs_rule(sensor, t, check):
           [(a["alert"]["signature_id"], a["direction"]) for a in alerts] == [(10, "to_client")])
 
 
+def start_rule(sensor, t, check):
+    """http.start is the request line and the headers, each line ended by
+    CRLF, up to the empty line: a rule on the end of the request line, the
+    first header line and the last header's end, as tshark shows them."""
+    pcap = os.path.join(SHARED, "data", "pcaps", "ndpi", "bt-http.pcapng")
+    req = tshark(pcap, "http.request", ["http.request.version", "http.request.line"])[0]
+    first = req[1].split(",")[0].replace("\\r\\n", "")
+    rules = os.path.join(t, "start.rules")
+    with open(rules, "w") as f:
+        f.write('alert http any any -> any any (msg:"start"; http.start; content:"%s|0d 0a|%s|0d 0a|"; '
+                'content:"|0d 0a 0d 0a|"; endswith; sid:20;)\n'
+                % (req[0], first.replace(":", "|3a|")))
+    rc, alerts = et_alerts(sensor, t, "start", [rules], pcap)
+    check("http.start: request line, first header, final empty line (%s / %s)" % (req[0], first),
+          rc == 0 and [a["alert"]["signature_id"] for a in alerts] == [20])
+
+
 def et_tshark(sensor, t, check):
     """ET Open's JA3 and DNS rules on real captures: each alert where tshark
     sees the client hello with that JA3 hash, or the query for that name."""
@@ -152,7 +169,8 @@ def main():
         check("dns.query: one alert on the request, with its tx_id",
               len(alerts) == 1 and alerts[0]["alert"]["signature_id"] == 1 and
               alerts[0]["app_proto"] == "dns" and alerts[0]["direction"] == "to_server" and
-              alerts[0]["dest_port"] == 53 and alerts[0].get("tx_id") == 0)
+              alerts[0]["dest_port"] == 53 and alerts[0].get("tx_id") == 0 and
+              alerts[0]["dns"]["queries"][0]["rrname"] == "google.com")
         # tls.cert_subject / issuer / fingerprint of the client's certificate
         rc, alerts = run(sensor, "tls__tls-client-cert-01", t)
         check("tls.cert_*: the client certificate, once, client to server",
@@ -162,6 +180,7 @@ def main():
               "O=TLSClientAuthSampleClient" in alerts[0]["tls"]["client"]["subject"] and
               alerts[0]["tls"]["sni"] == "localhost")
         certs_rule(sensor, t, check)
+        start_rule(sensor, t, check)
         et_tshark(sensor, t, check)
         # the rules of a test that expects no alert at all (bug-2769: the pcre never matches)
         rc, alerts = run(sensor, "bug-2769", t)
