@@ -126,7 +126,7 @@ struct detect_engine {
 	/* keyword indexes */
 	int kw_flow, kw_flowbits, kw_flowint, kw_ttl, kw_itype, kw_icode, kw_ip_proto, kw_flags, kw_ack,
 	    kw_seq, kw_window, kw_id, kw_icmp_id, kw_icmp_seq, kw_fragbits, kw_dsize,
-	    kw_alproto, kw_threshold, kw_dfilter, kw_tag;
+	    kw_alproto, kw_threshold, kw_dfilter, kw_tag, kw_stream_size;
 };
 
 /* ---- building ---- */
@@ -330,7 +330,8 @@ static int rule_supported(const struct detect_engine *de, const struct rule *r, 
 		    k != de->kw_itype && k != de->kw_icode && k != de->kw_ip_proto &&
 		    k != de->kw_flags && k != de->kw_ack && k != de->kw_seq && k != de->kw_window &&
 		    k != de->kw_id && k != de->kw_icmp_id && k != de->kw_icmp_seq &&
-		    k != de->kw_fragbits && k != de->kw_dsize && k != de->kw_alproto)
+		    k != de->kw_fragbits && k != de->kw_dsize && k != de->kw_alproto &&
+		    k != de->kw_stream_size)
 			return 0;
 	}
 	for (const struct sigmatch *sm = r->post.head; sm; sm = sm->next) {
@@ -425,6 +426,7 @@ static void find_kws(struct detect_engine *de)
 	de->kw_threshold = detect_keyword_find("threshold");
 	de->kw_dfilter = detect_keyword_find("detection_filter");
 	de->kw_tag = detect_keyword_find("tag");
+	de->kw_stream_size = detect_keyword_find("stream_size");
 }
 
 /*
@@ -891,6 +893,19 @@ static bool pkt_match(const struct detect_engine *de, const struct sigmatch *sm,
 	}
 	if (k == de->kw_dsize)
 		return detect_num_match(n, p->payload_len);
+	if (k == de->kw_stream_size) {
+		const struct detect_stream_size *ss = sm->ctx;
+		struct detect_num sn = { ss->op, ss->value, 0, 0 };
+		uint32_t srv, cli;
+		if (!f || !stream_size(f, 1, &srv) || !stream_size(f, 0, &cli))
+			return false;
+		switch (ss->side) {
+		case 0: return detect_num_match(&sn, srv);
+		case 1: return detect_num_match(&sn, cli);
+		case 2: return detect_num_match(&sn, srv) && detect_num_match(&sn, cli);
+		default: return detect_num_match(&sn, srv) || detect_num_match(&sn, cli);
+		}
+	}
 	if (k == de->kw_alproto) {
 		const struct detect_app_proto *a = sm->ctx;
 		/* a negation only holds once the protocol is known */

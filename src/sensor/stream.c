@@ -412,6 +412,16 @@ bool stream_is_closed(const struct flow *f)
 	return f->tcp && f->tcp->state == TCP_CLOSED;
 }
 
+bool stream_size(const struct flow *f, int dir, uint32_t *size)
+{
+	if (!f->tcp || !f->tcp->d[dir].seen)
+		return false;
+	const struct sdir *d = &f->tcp->d[dir];
+	/* as Suricata: sequence space used, the SYN's and the FIN's counted */
+	*size = (d->started ? d->high - d->isn : 0) + 1 + d->fin;
+	return true;
+}
+
 bool stream_is_midstream(const struct flow *f)
 {
 	return f->tcp && f->tcp->midstream;

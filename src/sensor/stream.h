@@ -78,6 +78,9 @@ const char *stream_state_name(const struct flow *f);
 bool stream_is_closed(const struct flow *f);
 /* true when the session was picked up without the client's SYN. */
 bool stream_is_midstream(const struct flow *f);
+/* Bytes of sequence space side dir used so far (stream_size): its data
+ * and its SYN.  false when the flow is not TCP or dir sent nothing. */
+bool stream_size(const struct flow *f, int dir, uint32_t *size);
 /* true when the handshake completed or data flowed both ways. */
 bool stream_is_established(const struct flow *f);
 /* true when the packet p (a SYN without ACK) starts a new session on a

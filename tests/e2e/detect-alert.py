@@ -90,6 +90,26 @@ def start_rule(sensor, t, check):
           rc == 0 and [a["alert"]["signature_id"] for a in alerts] == [20])
 
 
+def stream_size_rule(sensor, t, check):
+    """stream_size counts a side's sequence space as Suricata does (data,
+    SYN and FIN): with the client's data ending at relative sequence N
+    (tshark), client,=,N holds after the request and client,=,N+1 after
+    its FIN, never more."""
+    pcap = os.path.join(SHARED, "data", "pcaps", "ndpi", "bt-http.pcapng")
+    pkts = tshark(pcap, "tcp.srcport == 46882 && tcp.len > 0", ["tcp.seq", "tcp.len"])
+    n = max(int(s) + int(ln) for s, ln in pkts)
+    limit = "threshold:type limit,track by_rule,count 1,seconds 3600;"
+    rules = os.path.join(t, "size.rules")
+    with open(rules, "w") as f:
+        f.write("alert tcp any any -> any any (stream_size:client,=,%d; %s sid:31;)\n"
+                "alert tcp any any -> any any (stream_size:client,=,%d; %s sid:32;)\n"
+                "alert tcp any any -> any any (stream_size:client,>,%d; sid:33;)\n"
+                % (n, limit, n + 1, limit, n + 1))
+    rc, alerts = et_alerts(sensor, t, "size", [rules], pcap)
+    check("stream_size: client data to %d, then its FIN, never beyond" % n,
+          rc == 0 and sorted(a["alert"]["signature_id"] for a in alerts) == [31, 32])
+
+
 def et_tshark(sensor, t, check):
     """ET Open's JA3 and DNS rules on real captures: each alert where tshark
     sees the client hello with that JA3 hash, or the query for that name."""
@@ -181,6 +201,7 @@ def main():
               alerts[0]["tls"]["sni"] == "localhost")
         certs_rule(sensor, t, check)
         start_rule(sensor, t, check)
+        stream_size_rule(sensor, t, check)
         et_tshark(sensor, t, check)
         # the rules of a test that expects no alert at all (bug-2769: the pcre never matches)
         rc, alerts = run(sensor, "bug-2769", t)
