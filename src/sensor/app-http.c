@@ -25,7 +25,10 @@
 #include <string.h>
 
 #include "applayer.h"
+#include "file.h"
+#include "http-body.h"
 #include "http-headers.h"
+#include "log-file.h"
 #include "../lib/util.h"
 
 #define HTTP_MAX_TX       512                /* transactions not yet logged */
@@ -135,6 +138,8 @@ struct http_tx {
 	uint64_t id;
 	uint64_t events;        /* anomalies already raised (bit per http_ev) */
 	struct http_msg req, res;
+	struct http_body body[2];   /* decoding of each direction's body */
+	struct app_file file[2];    /* each direction's body as a file */
 	struct http_span host;  /* in req's store */
 	int port;
 	int status;
@@ -312,6 +317,10 @@ static void tx_free(struct http_state *st, struct http_tx *tx)
 {
 	http_msg_free(&tx->req, &st->mem);
 	http_msg_free(&tx->res, &st->mem);
+	for (int dir = 0; dir < 2; dir++) {
+		http_body_free(&tx->body[dir], &st->mem);
+		file_free(&tx->file[dir]);
+	}
 	free(tx);
 }
 
@@ -380,12 +389,13 @@ static void put_content_range(struct jw *w, const uint8_t *p, size_t n)
 	jw_obj_close(w);
 }
 
-/* The EVE "http" event, Suricata's extended field set. */
-static void log_tx(struct http_state *st, struct app_ctx *ctx, struct http_tx *tx)
+/* The "http" object of the http and fileinfo events, Suricata's extended
+ * field set. */
+static void http_obj(struct jw *w, const void *arg)
 {
+	const struct http_tx *tx = arg;
 	const struct http_msg *rq = &tx->req, *rs = &tx->res;
 	struct http_span v;
-	struct jw *w = app_event_begin(ctx, "http", APP_TOSERVER, (int64_t)tx->id);
 	jw_obj_open(w, "http");
 	if (tx->host.len)
 		jw_strn(w, "hostname", http_msg_ptr(rq, tx->host), tx->host.len);
@@ -419,8 +429,105 @@ static void log_tx(struct http_state *st, struct app_ctx *ctx, struct http_tx *t
 	}
 	jw_uint(w, "length", rs->wire_len);
 	jw_obj_close(w);
+}
+
+static void log_tx(struct app_ctx *ctx, struct http_tx *tx)
+{
+	http_obj(app_event_begin(ctx, "http", APP_TOSERVER, (int64_t)tx->id), tx);
 	app_event_end(ctx);
-	(void)st;
+}
+
+/* ---- bodies and files --------------------------------------------------- */
+
+struct body_out {
+	struct http_state *st;
+	struct http_tx *tx;
+	int dir;
+};
+
+/* The name of a body as a file: Content-Disposition's, else the URI path. */
+static void file_begin(struct http_tx *tx, int dir)
+{
+	const struct http_msg *m = dir_msg(tx, dir), *rq = &tx->req;
+	struct http_span v;
+	size_t off = 0, len = 0;
+	const uint8_t *base = http_msg_ptr(rq, rq->part[1]);
+	if (http_msg_header(m, "content-disposition", &v) &&
+	    http_disposition_filename(http_msg_ptr(m, v), v.len, &off, &len)) {
+		base = http_msg_ptr(m, v);
+	} else {
+		http_uri_path(base, rq->part[1].len, &off, &len);
+	}
+	file_open(&tx->file[dir], base + off, len, tx->id, dir);
+}
+
+/* As Suricata: every response body is a file, a request body only when
+ * it is a PUT's or a POST's other than a multipart form (whose parts
+ * would be the files: not parsed). */
+static bool body_is_file(const struct http_tx *tx, int dir)
+{
+	if (dir == APP_TOCLIENT)
+		return true;
+	const struct http_msg *m = &tx->req;
+	const uint8_t *meth = http_msg_ptr(m, m->part[0]);
+	if (m->part[0].len == 3 && !memcmp(meth, "PUT", 3))
+		return true;
+	if (m->part[0].len != 4 || memcmp(meth, "POST", 4))
+		return false;
+	struct http_span v;
+	return !http_msg_header(m, "content-type", &v) ||
+	       !(v.len >= 10 && http_memeq_nocase(http_msg_ptr(m, v), 10, "multipart/"));
+}
+
+/* Decoded body bytes: kept for the rules, counted in the file. */
+static void body_out(void *arg, const uint8_t *p, size_t n)
+{
+	struct body_out *o = arg;
+	struct http_tx *tx = o->tx;
+	struct http_msg *m = dir_msg(tx, o->dir);
+	http_msg_keep_body(m, &o->st->mem, p, n);
+	if (tx->file[o->dir].state == FILE_NONE && body_is_file(tx, o->dir))
+		file_begin(tx, o->dir);
+	file_data(&tx->file[o->dir], n, false);
+}
+
+/* Transfer-decoded body bytes of direction dir. */
+static void body_in(struct http_state *st, struct http_tx *tx, int dir,
+		    const uint8_t *p, size_t n)
+{
+	struct body_out o = { st, tx, dir };
+	http_body_data(&tx->body[dir], p, n, body_out, &o);
+}
+
+/* The head is complete and a body follows: set up its decoding. */
+static void body_start(struct http_state *st, struct app_ctx *ctx, struct http_tx *tx,
+		       int dir)
+{
+	struct http_span v;
+	const struct http_msg *m = dir_msg(tx, dir);
+	/* as Suricata's libhtp: only responses are decompressed */
+	if (dir != APP_TOCLIENT || !http_msg_header(m, "content-encoding", &v))
+		return;
+	uint32_t limit = ctx->cfg ? ctx->cfg->http_decompress_layers
+				  : APP_CFG_HTTP_LAYERS_DEFAULT;
+	http_body_start(&tx->body[dir], &st->mem, http_msg_ptr(m, v), v.len, limit);
+}
+
+/* The body of direction dir ended: flush it, close and log its file. */
+static void body_end(struct http_state *st, struct app_ctx *ctx, struct http_tx *tx,
+		     int dir, enum file_state how)
+{
+	struct body_out o = { st, tx, dir };
+	http_body_end(&tx->body[dir], &st->mem, body_out, &o);
+	if (file_close(&tx->file[dir], how))
+		log_fileinfo(ctx, "http", &tx->file[dir], http_obj, tx);
+}
+
+static void msg_body_end(struct http_state *st, struct app_ctx *ctx, struct http_tx *tx,
+			 int dir)
+{
+	bool cut = dir_msg(tx, dir)->flags & HTTP_MSG_TRUNCATED;
+	body_end(st, ctx, tx, dir, cut ? FILE_TRUNCATED : FILE_CLOSED);
 }
 
 static void try_log(struct http_state *st, struct app_ctx *ctx, struct http_tx *tx)
@@ -428,7 +535,7 @@ static void try_log(struct http_state *st, struct app_ctx *ctx, struct http_tx *
 	unsigned both = HTTP_TX_REQUEST_DONE | HTTP_TX_RESPONSE_DONE;
 	if ((tx->flags & both) != both || (tx->flags & HTTP_TX_LOGGED))
 		return;
-	log_tx(st, ctx, tx);
+	log_tx(ctx, tx);
 	tx->flags |= HTTP_TX_LOGGED;
 	st->open--;
 }
@@ -438,7 +545,9 @@ static void log_open(struct http_state *st, struct app_ctx *ctx)
 {
 	for (struct http_tx *tx = st->head; tx; tx = tx->next)
 		if (!(tx->flags & HTTP_TX_LOGGED)) {
-			log_tx(st, ctx, tx);
+			body_end(st, ctx, tx, APP_TOSERVER, FILE_TRUNCATED);
+			body_end(st, ctx, tx, APP_TOCLIENT, FILE_TRUNCATED);
+			log_tx(ctx, tx);
 			tx->flags |= HTTP_TX_LOGGED;
 			st->open--;
 		}
@@ -447,6 +556,7 @@ static void log_open(struct http_state *st, struct app_ctx *ctx)
 static void req_done(struct http_state *st, struct app_ctx *ctx, struct http_tx *tx)
 {
 	struct http_dir *d = &st->d[APP_TOSERVER];
+	msg_body_end(st, ctx, tx, APP_TOSERVER);
 	tx->flags |= HTTP_TX_REQUEST_DONE;
 	if (d->tx == tx) {
 		d->tx = NULL;
@@ -459,6 +569,7 @@ static void req_done(struct http_state *st, struct app_ctx *ctx, struct http_tx 
 static void res_done(struct http_state *st, struct app_ctx *ctx, struct http_tx *tx)
 {
 	struct http_dir *d = &st->d[APP_TOCLIENT];
+	msg_body_end(st, ctx, tx, APP_TOCLIENT);
 	tx->flags |= HTTP_TX_RESPONSE_DONE | TX_RES_STARTED;
 	if (d->tx == tx) {
 		d->tx = NULL;
@@ -832,6 +943,7 @@ static void res_headers_done(struct http_state *st, struct app_ctx *ctx,
 		res_done(st, ctx, tx);
 		return;
 	}
+	body_start(st, ctx, tx, APP_TOCLIENT);
 	if (m->flags & HTTP_MSG_TE) {
 		if (m->flags & HTTP_MSG_TE_CHUNKED) {
 			if (tx->res_proto >= 0 && tx->res_proto < 11)
@@ -1099,7 +1211,7 @@ static size_t body_data(struct http_state *st, struct app_ctx *ctx,
 	size_t k = n;
 	if (d->st != S_BODY_CLOSE && k > d->left)
 		k = (size_t)d->left;
-	http_msg_keep_body(m, &st->mem, p, k);
+	body_in(st, tx, d->dir, p, k);
 	m->body_len += k;
 	m->wire_len += k;
 	if (d->st == S_BODY_CLOSE)
@@ -1141,7 +1253,7 @@ static bool res_start(struct http_state *st, struct app_ctx *ctx,
 	/* not a status line: what was buffered is body too */
 	d->st = S_BODY_CLOSE;
 	struct http_msg *m = &d->tx->res;
-	http_msg_keep_body(m, &st->mem, d->line, d->line_len);
+	body_in(st, d->tx, APP_TOCLIENT, d->line, d->line_len);
 	m->body_len += d->raw;
 	m->wire_len += d->raw;
 	d->line_len = 0;

@@ -63,6 +63,17 @@ struct packet;
 typedef void (*app_emit_fn)(void *arg, const char *line, size_t len);
 
 /*
+ * Settings the parsers read (from the configuration, sensor.c); a NULL
+ * app_ctx.cfg means the defaults below.
+ */
+struct app_cfg {
+	bool fileinfo;                  /* write fileinfo events (default true) */
+	uint32_t http_decompress_layers;/* Content-Encoding layers decoded (0: all; default 2) */
+};
+
+#define APP_CFG_HTTP_LAYERS_DEFAULT 2
+
+/*
  * What a parser may use while it runs.  The core fills it for each call;
  * tests and fuzz targets may leave flow and pkt NULL (the header then holds
  * only event_type and tx_id) and point emit at their own collector.
@@ -75,6 +86,7 @@ struct app_ctx {
 	void *emit_arg;
 	bool redetect;              /* set by app_switch_protocol() */
 	bool tcp;                   /* the flow is TCP (false: UDP) */
+	const struct app_cfg *cfg;  /* may be NULL: defaults */
 };
 
 struct app_parser {
