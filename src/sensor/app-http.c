@@ -155,6 +155,8 @@ struct http_dir {
 	enum pstate st;
 	bool line_over;         /* the line being read went past HTTP_LINE_MAX */
 	bool over;              /* the line just returned was cut */
+	bool blank;             /* the line just returned was only CRs: ignored */
+	int peek;               /* the byte after that line, -1 when not known yet */
 	uint32_t line_len;
 	uint64_t raw;           /* bytes of the line being read, terminator included */
 	uint64_t left;          /* body or chunk bytes still to come */
@@ -266,7 +268,7 @@ static int status_prefix(const uint8_t *a, size_t an, const uint8_t *b, size_t b
 	size_t k = 0;
 	for (size_t i = 0; i < an + bn && k < sizeof(pre); i++) {
 		uint8_t c = i < an ? a[i] : b[i - an];
-		if (k == 0 && is_ws(c))
+		if (k == 0 && (is_ws(c) || !c))
 			continue;
 		pre[k++] = c;
 	}
@@ -452,7 +454,7 @@ static void file_begin(struct http_tx *tx, int dir)
 	struct http_span v;
 	size_t off = 0, len = 0;
 	const uint8_t *base = http_msg_ptr(rq, rq->part[1]);
-	if (http_msg_header(m, "content-disposition", &v) &&
+	if (http_msg_header_lax(m, "content-disposition", &v) &&
 	    http_disposition_filename(http_msg_ptr(m, v), v.len, &off, &len)) {
 		base = http_msg_ptr(m, v);
 	} else {
@@ -506,7 +508,7 @@ static void body_start(struct http_state *st, struct app_ctx *ctx, struct http_t
 	struct http_span v;
 	const struct http_msg *m = dir_msg(tx, dir);
 	/* as Suricata's libhtp: only responses are decompressed */
-	if (dir != APP_TOCLIENT || !http_msg_header(m, "content-encoding", &v))
+	if (dir != APP_TOCLIENT || !http_msg_header_lax(m, "content-encoding", &v))
 		return;
 	uint32_t limit = ctx->cfg ? ctx->cfg->http_decompress_layers
 				  : APP_CFG_HTTP_LAYERS_DEFAULT;
@@ -620,12 +622,48 @@ static void msg_cut(struct http_state *st, struct app_ctx *ctx, struct http_dir 
  * complete, with *line and *len its text without CR LF (cut to HTTP_LINE_MAX,
  * d->over then set); *used is what was consumed.
  */
+/*
+ * Where a response's head line ends, as libhtp reads it: at LF, or at a CR
+ * that is not the line's first byte and is followed by neither LF nor CR.  Returns the
+ * offset of the terminator in p, or n when the line goes on.
+ */
+static size_t res_eol(const struct http_dir *d, const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] == '\n')
+			return i;
+		if (p[i] == '\r' && i + 1 < n && p[i + 1] != '\n' && p[i + 1] != '\r' &&
+		    d->line_len + i > 0)
+			return i;
+	}
+	return n;
+}
+
 static bool take_line(struct http_dir *d, const uint8_t *p, size_t n, size_t *used,
 		      const uint8_t **line, size_t *len)
 {
-	const uint8_t *lf = memchr(p, '\n', n);
+	/* response heads: a CR alone ends a line too, and a line of CRs only
+	 * is no line at all (libhtp) */
+	bool cr = d->dir == APP_TOCLIENT && d->st != S_CHUNK_LEN && d->st != S_CHUNK_END &&
+		  d->st != S_SKIP;
+	bool by_cr = true;
+	size_t orig = 0;
+	d->blank = false;
+	if (cr && d->line_len > 1 && d->line[d->line_len - 1] == '\r' && !d->line_over &&
+	    n && p[0] != '\n' && p[0] != '\r') {
+		/* a CR that ended the last call ends the line */
+		*used = 0;
+		*line = d->line;
+		*len = d->line_len - 1;
+		d->over = false;
+		d->line_len = 0;
+		goto chomp;
+	}
+	size_t eol = cr ? res_eol(d, p, n) : n;
+	const uint8_t *lf = cr ? (eol < n ? p + eol : NULL) : memchr(p, '\n', n);
 	size_t take = lf ? (size_t)(lf - p) + 1 : n;
 	size_t content = lf ? take - 1 : take;
+	by_cr = lf && *lf == '\r';
 	*used = take;
 	d->raw += take;
 	d->over = false;
@@ -651,8 +689,16 @@ static bool take_line(struct http_dir *d, const uint8_t *p, size_t n, size_t *us
 		d->line_len = 0;
 		d->line_over = false;
 	}
+	orig = *len;
 	if (*len && (*line)[*len - 1] == '\r' && !d->over)
 		(*len)--;
+	if (!cr)
+		return true;
+chomp:
+	while (*len && (*line)[*len - 1] == '\r')
+		(*len)--;
+	/* "" and "\r" before LF are the empty line; other CR runs are nothing */
+	d->blank = *len == 0 && (by_cr || orig > 1);
 	return true;
 }
 
@@ -916,7 +962,9 @@ static void res_headers_done(struct http_state *st, struct app_ctx *ctx,
 	struct http_tx *tx = d->tx;
 	struct http_msg *m = &tx->res;
 	int status = tx->status;
-	if (status >= 100 && status <= 199 && status != 101) {
+	/* as libhtp: a 1xx, 204 or 304 with framing headers has a body */
+	bool framed = m->cl != HTTP_CL_NONE || (m->flags & HTTP_MSG_TE);
+	if (status >= 100 && status <= 199 && status != 101 && !framed) {
 		/* interim response: the real one follows for the same request */
 		if (status == 100 && tx->n100++)
 			raise_ev(st, ctx, APP_TOCLIENT, tx, EV_100_CONTINUE);
@@ -939,13 +987,13 @@ static void res_headers_done(struct http_state *st, struct app_ctx *ctx,
 		}
 		connect_release(st, ctx);
 	}
-	if (tx->method == M_HEAD || status == 204 || status == 304) {
+	if (tx->method == M_HEAD || ((status == 204 || status == 304) && !framed)) {
 		res_done(st, ctx, tx);
 		return;
 	}
 	body_start(st, ctx, tx, APP_TOCLIENT);
 	if (m->flags & HTTP_MSG_TE) {
-		if (m->flags & HTTP_MSG_TE_CHUNKED) {
+		if (m->flags & HTTP_MSG_TE_CHUNKED_LAX) {
 			if (tx->res_proto >= 0 && tx->res_proto < 11)
 				raise_ev(st, ctx, APP_TOCLIENT, tx, EV_CHUNKED_OLD_PROTO);
 			d->st = S_CHUNK_LEN;
@@ -1072,7 +1120,14 @@ static void header_line(struct http_state *st, struct app_ctx *ctx,
 		raise_ev(st, ctx, dir, tx, EV_DIR(EV_REQ_TOO_LONG, dir));
 	if (len == 0) {
 		http_msg_header_end(m, &st->mem);
-	} else if (http_lws(line[0])) {
+	} else if (dir == APP_TOCLIENT && (http_lws(line[0]) || !line[0]) &&
+		   tx->res_proto == 11 && memchr(line, ':', len) &&
+		   http_msg_pending_colon(m)) {
+		/* libhtp: a "folded" line with a colon after a complete
+		 * header starts a header of its own in an HTTP/1.1 response */
+		raise_ev(st, ctx, dir, tx, EV_RES_FOLDING);
+		r = http_msg_header_line(m, &st->mem, line + 1, len - 1);
+	} else if (http_lws(line[0]) || !line[0]) {
 		r = http_msg_fold_line(m, &st->mem, line, len);
 		if (r == HTTP_HDR_NO_PENDING) {
 			raise_ev(st, ctx, dir, tx, EV_DIR(EV_REQ_FOLDING, dir));
@@ -1152,6 +1207,13 @@ static void on_line(struct http_state *st, struct app_ctx *ctx, struct http_dir 
 		break;
 	case S_HEADERS:
 	case S_TRAILER:
+		if (d->blank)
+			break;
+		/* libhtp: a response head also ends at a line of one space or
+		 * tab and LF, unless another LF follows */
+		if (d->dir == APP_TOCLIENT && len == 1 && http_lws(line[0]) && raw == 2 &&
+		    d->peek >= 0 && d->peek != '\n')
+			len = 0;
 		header_line(st, ctx, d, line, len);
 		break;
 	case S_CHUNK_LEN: {
@@ -1164,7 +1226,15 @@ static void on_line(struct http_state *st, struct app_ctx *ctx, struct http_dir 
 		if (v < 0 || d->over) {
 			raise_ev(st, ctx, d->dir, tx, EV_DIR(EV_REQ_CHUNK_LEN, d->dir));
 			if (d->dir == APP_TOCLIENT) {
-				d->st = S_BODY_CLOSE;   /* as libhtp: the rest is body */
+				/* as libhtp: not chunked after all, the line
+				 * and the rest are body */
+				static const uint8_t crlf[] = "\r\n";
+				body_in(st, tx, d->dir, line, len);
+				if (raw > len)
+					body_in(st, tx, d->dir, crlf + (raw - len == 1),
+						OT_MIN((size_t)(raw - len), (size_t)2));
+				m->body_len += raw;
+				d->st = S_BODY_CLOSE;
 			} else {
 				m->flags |= HTTP_MSG_TRUNCATED;
 				msg_done(st, ctx, d);
@@ -1262,6 +1332,38 @@ static bool res_start(struct http_state *st, struct app_ctx *ctx,
 	return true;
 }
 
+/*
+ * libhtp gives up on a response's chunk-size line as soon as it holds 8
+ * bytes whose first one other than whitespace is not a hex digit: the
+ * body was not chunked after all, and is read until the close.
+ */
+static bool chunk_not_size(struct http_state *st, struct app_ctx *ctx,
+			   struct http_dir *d, const uint8_t *p, size_t n)
+{
+	const uint8_t *lf = memchr(p, '\n', n);
+	size_t k = lf ? (size_t)(lf - p) : n;
+	int c = -1;
+	for (size_t i = 0; i < d->line_len + k && c < 0; i++) {
+		uint8_t b = i < d->line_len ? d->line[i] : p[i - d->line_len];
+		if (!is_ws(b))
+			c = b;
+	}
+	if (c < 0 || (d->line_len + k < 8 && !lf) ||
+	    (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f'))
+		return false;
+	struct http_tx *tx = d->tx;
+	struct http_msg *m = &tx->res;
+	raise_ev(st, ctx, APP_TOCLIENT, tx, EV_RES_CHUNK_LEN);
+	body_in(st, tx, APP_TOCLIENT, d->line, d->line_len);
+	m->body_len += d->raw;
+	m->wire_len += d->raw;
+	d->line_len = 0;
+	d->line_over = false;
+	d->raw = 0;
+	d->st = S_BODY_CLOSE;
+	return true;
+}
+
 static void feed(struct http_state *st, struct app_ctx *ctx, int dir,
 		 const uint8_t *p, size_t n)
 {
@@ -1285,9 +1387,15 @@ static void feed(struct http_state *st, struct app_ctx *ctx, int dir,
 			if (dir == APP_TOCLIENT && d->st == S_LINE &&
 			    res_start(st, ctx, d, p, n, &used))
 				break;
+			if (dir == APP_TOCLIENT && d->st == S_CHUNK_LEN &&
+			    chunk_not_size(st, ctx, d, p, n)) {
+				used = 0;
+				break;
+			}
 			if (take_line(d, p, n, &used, &line, &len)) {
 				uint64_t raw = d->raw;
 				d->raw = 0;
+				d->peek = used < n ? p[used] : -1;
 				on_line(st, ctx, d, line, len, raw);
 			}
 			break;
