@@ -501,6 +501,20 @@ static void body_in(struct http_state *st, struct http_tx *tx, int dir,
 	http_body_data(&tx->body[dir], p, n, body_out, &o);
 }
 
+/*
+ * Body bytes lost: the file has gaps (and will end TRUNCATED, as in
+ * Suricata); they count in its size while the body is not decoded, since
+ * then a byte lost is a byte of the file.
+ */
+static void body_gap(struct http_tx *tx, int dir, uint64_t n)
+{
+	struct app_file *f = &tx->file[dir];
+	if (f->state == FILE_NONE && body_is_file(tx, dir))
+		file_begin(tx, dir);
+	file_data(f, tx->body[dir].z ? 0 : n, false);
+	f->gaps = f->gaps || file_is_open(f);
+}
+
 /* The head is complete and a body follows: set up its decoding. */
 static void body_start(struct http_state *st, struct app_ctx *ctx, struct http_tx *tx,
 		       int dir)
@@ -528,7 +542,7 @@ static void body_end(struct http_state *st, struct app_ctx *ctx, struct http_tx 
 static void msg_body_end(struct http_state *st, struct app_ctx *ctx, struct http_tx *tx,
 			 int dir)
 {
-	bool cut = dir_msg(tx, dir)->flags & HTTP_MSG_TRUNCATED;
+	bool cut = dir_msg(tx, dir)->flags & (HTTP_MSG_TRUNCATED | HTTP_MSG_GAP);
 	body_end(st, ctx, tx, dir, cut ? FILE_TRUNCATED : FILE_CLOSED);
 }
 
@@ -1320,6 +1334,18 @@ static bool res_start(struct http_state *st, struct app_ctx *ctx,
 	}
 	if (status_prefix(d->line, d->line_len, p, n) != 0)
 		return false;
+	/* libhtp drops a line that is not a status line when the next one
+	 * starts with 'H' (or it is tiny): a status line may follow */
+	const uint8_t *lf = d->line_len ? NULL : memchr(p, '\n', n);
+	if (lf && lf + 1 < p + n) {
+		size_t len = (size_t)(lf - p);
+		if (len && p[len - 1] == '\r')
+			len--;
+		if (lf[1] == 'H' || len <= 2) {
+			*used = (size_t)(lf - p) + 1;
+			return true;
+		}
+	}
 	/* not a status line: what was buffered is body too */
 	d->st = S_BODY_CLOSE;
 	struct http_msg *m = &d->tx->res;
@@ -1480,6 +1506,7 @@ static void http_gap(void *state, struct app_ctx *ctx, int dir, size_t len)
 		m->body_len += k;
 		m->wire_len += k;
 		m->flags |= HTTP_MSG_GAP;
+		body_gap(d->tx, dir, k);
 		if (d->st == S_BODY_CLOSE)
 			return;
 		d->left -= k;
