@@ -18,6 +18,7 @@ struct app_engine_stats {
 
 struct app_engine {
 	bool enabled[APP_PROTO_MAX];
+	struct app_cfg cfg;
 	struct jw jw;
 	app_emit_fn emit;
 	void *emit_arg;

@@ -25,7 +25,10 @@
 #include <string.h>
 
 #include "applayer.h"
+#include "file.h"
+#include "http-body.h"
 #include "http-headers.h"
+#include "log-file.h"
 #include "../lib/util.h"
 
 #define HTTP_MAX_TX       512                /* transactions not yet logged */
@@ -135,6 +138,8 @@ struct http_tx {
 	uint64_t id;
 	uint64_t events;        /* anomalies already raised (bit per http_ev) */
 	struct http_msg req, res;
+	struct http_body body[2];   /* decoding of each direction's body */
+	struct app_file file[2];    /* each direction's body as a file */
 	struct http_span host;  /* in req's store */
 	int port;
 	int status;
@@ -150,6 +155,8 @@ struct http_dir {
 	enum pstate st;
 	bool line_over;         /* the line being read went past HTTP_LINE_MAX */
 	bool over;              /* the line just returned was cut */
+	bool blank;             /* the line just returned was only CRs: ignored */
+	int peek;               /* the byte after that line, -1 when not known yet */
 	uint32_t line_len;
 	uint64_t raw;           /* bytes of the line being read, terminator included */
 	uint64_t left;          /* body or chunk bytes still to come */
@@ -261,7 +268,7 @@ static int status_prefix(const uint8_t *a, size_t an, const uint8_t *b, size_t b
 	size_t k = 0;
 	for (size_t i = 0; i < an + bn && k < sizeof(pre); i++) {
 		uint8_t c = i < an ? a[i] : b[i - an];
-		if (k == 0 && is_ws(c))
+		if (k == 0 && (is_ws(c) || !c))
 			continue;
 		pre[k++] = c;
 	}
@@ -312,6 +319,10 @@ static void tx_free(struct http_state *st, struct http_tx *tx)
 {
 	http_msg_free(&tx->req, &st->mem);
 	http_msg_free(&tx->res, &st->mem);
+	for (int dir = 0; dir < 2; dir++) {
+		http_body_free(&tx->body[dir], &st->mem);
+		file_free(&tx->file[dir]);
+	}
 	free(tx);
 }
 
@@ -380,12 +391,13 @@ static void put_content_range(struct jw *w, const uint8_t *p, size_t n)
 	jw_obj_close(w);
 }
 
-/* The EVE "http" event, Suricata's extended field set. */
-static void log_tx(struct http_state *st, struct app_ctx *ctx, struct http_tx *tx)
+/* The "http" object of the http and fileinfo events, Suricata's extended
+ * field set. */
+static void http_obj(struct jw *w, const void *arg)
 {
+	const struct http_tx *tx = arg;
 	const struct http_msg *rq = &tx->req, *rs = &tx->res;
 	struct http_span v;
-	struct jw *w = app_event_begin(ctx, "http", APP_TOSERVER, (int64_t)tx->id);
 	jw_obj_open(w, "http");
 	if (tx->host.len)
 		jw_strn(w, "hostname", http_msg_ptr(rq, tx->host), tx->host.len);
@@ -419,8 +431,119 @@ static void log_tx(struct http_state *st, struct app_ctx *ctx, struct http_tx *t
 	}
 	jw_uint(w, "length", rs->wire_len);
 	jw_obj_close(w);
+}
+
+static void log_tx(struct app_ctx *ctx, struct http_tx *tx)
+{
+	http_obj(app_event_begin(ctx, "http", APP_TOSERVER, (int64_t)tx->id), tx);
 	app_event_end(ctx);
-	(void)st;
+}
+
+/* ---- bodies and files --------------------------------------------------- */
+
+struct body_out {
+	struct http_state *st;
+	struct http_tx *tx;
+	int dir;
+};
+
+/* The name of a body as a file: Content-Disposition's, else the URI path. */
+static void file_begin(struct http_tx *tx, int dir)
+{
+	const struct http_msg *m = dir_msg(tx, dir), *rq = &tx->req;
+	struct http_span v;
+	size_t off = 0, len = 0;
+	const uint8_t *base = http_msg_ptr(rq, rq->part[1]);
+	if (http_msg_header_lax(m, "content-disposition", &v) &&
+	    http_disposition_filename(http_msg_ptr(m, v), v.len, &off, &len)) {
+		base = http_msg_ptr(m, v);
+	} else {
+		http_uri_path(base, rq->part[1].len, &off, &len);
+	}
+	file_open(&tx->file[dir], base + off, len, tx->id, dir);
+}
+
+/* As Suricata: every response body is a file, a request body only when
+ * it is a PUT's or a POST's other than a multipart form (whose parts
+ * would be the files: not parsed). */
+static bool body_is_file(const struct http_tx *tx, int dir)
+{
+	if (dir == APP_TOCLIENT)
+		return true;
+	const struct http_msg *m = &tx->req;
+	const uint8_t *meth = http_msg_ptr(m, m->part[0]);
+	if (m->part[0].len == 3 && !memcmp(meth, "PUT", 3))
+		return true;
+	if (m->part[0].len != 4 || memcmp(meth, "POST", 4))
+		return false;
+	struct http_span v;
+	return !http_msg_header(m, "content-type", &v) ||
+	       !(v.len >= 10 && http_memeq_nocase(http_msg_ptr(m, v), 10, "multipart/"));
+}
+
+/* Decoded body bytes: kept for the rules, counted in the file. */
+static void body_out(void *arg, const uint8_t *p, size_t n)
+{
+	struct body_out *o = arg;
+	struct http_tx *tx = o->tx;
+	struct http_msg *m = dir_msg(tx, o->dir);
+	http_msg_keep_body(m, &o->st->mem, p, n);
+	if (tx->file[o->dir].state == FILE_NONE && body_is_file(tx, o->dir))
+		file_begin(tx, o->dir);
+	file_data(&tx->file[o->dir], n, false);
+}
+
+/* Transfer-decoded body bytes of direction dir. */
+static void body_in(struct http_state *st, struct http_tx *tx, int dir,
+		    const uint8_t *p, size_t n)
+{
+	struct body_out o = { st, tx, dir };
+	http_body_data(&tx->body[dir], p, n, body_out, &o);
+}
+
+/*
+ * Body bytes lost: the file has gaps (and will end TRUNCATED, as in
+ * Suricata); they count in its size while the body is not decoded, since
+ * then a byte lost is a byte of the file.
+ */
+static void body_gap(struct http_tx *tx, int dir, uint64_t n)
+{
+	struct app_file *f = &tx->file[dir];
+	if (f->state == FILE_NONE && body_is_file(tx, dir))
+		file_begin(tx, dir);
+	file_data(f, tx->body[dir].z ? 0 : n, false);
+	f->gaps = f->gaps || file_is_open(f);
+}
+
+/* The head is complete and a body follows: set up its decoding. */
+static void body_start(struct http_state *st, struct app_ctx *ctx, struct http_tx *tx,
+		       int dir)
+{
+	struct http_span v;
+	const struct http_msg *m = dir_msg(tx, dir);
+	/* as Suricata's libhtp: only responses are decompressed */
+	if (dir != APP_TOCLIENT || !http_msg_header_lax(m, "content-encoding", &v))
+		return;
+	uint32_t limit = ctx->cfg ? ctx->cfg->http_decompress_layers
+				  : APP_CFG_HTTP_LAYERS_DEFAULT;
+	http_body_start(&tx->body[dir], &st->mem, http_msg_ptr(m, v), v.len, limit);
+}
+
+/* The body of direction dir ended: flush it, close and log its file. */
+static void body_end(struct http_state *st, struct app_ctx *ctx, struct http_tx *tx,
+		     int dir, enum file_state how)
+{
+	struct body_out o = { st, tx, dir };
+	http_body_end(&tx->body[dir], &st->mem, body_out, &o);
+	if (file_close(&tx->file[dir], how))
+		log_fileinfo(ctx, "http", &tx->file[dir], http_obj, tx);
+}
+
+static void msg_body_end(struct http_state *st, struct app_ctx *ctx, struct http_tx *tx,
+			 int dir)
+{
+	bool cut = dir_msg(tx, dir)->flags & (HTTP_MSG_TRUNCATED | HTTP_MSG_GAP);
+	body_end(st, ctx, tx, dir, cut ? FILE_TRUNCATED : FILE_CLOSED);
 }
 
 static void try_log(struct http_state *st, struct app_ctx *ctx, struct http_tx *tx)
@@ -428,7 +551,7 @@ static void try_log(struct http_state *st, struct app_ctx *ctx, struct http_tx *
 	unsigned both = HTTP_TX_REQUEST_DONE | HTTP_TX_RESPONSE_DONE;
 	if ((tx->flags & both) != both || (tx->flags & HTTP_TX_LOGGED))
 		return;
-	log_tx(st, ctx, tx);
+	log_tx(ctx, tx);
 	tx->flags |= HTTP_TX_LOGGED;
 	st->open--;
 }
@@ -438,7 +561,9 @@ static void log_open(struct http_state *st, struct app_ctx *ctx)
 {
 	for (struct http_tx *tx = st->head; tx; tx = tx->next)
 		if (!(tx->flags & HTTP_TX_LOGGED)) {
-			log_tx(st, ctx, tx);
+			body_end(st, ctx, tx, APP_TOSERVER, FILE_TRUNCATED);
+			body_end(st, ctx, tx, APP_TOCLIENT, FILE_TRUNCATED);
+			log_tx(ctx, tx);
 			tx->flags |= HTTP_TX_LOGGED;
 			st->open--;
 		}
@@ -447,6 +572,7 @@ static void log_open(struct http_state *st, struct app_ctx *ctx)
 static void req_done(struct http_state *st, struct app_ctx *ctx, struct http_tx *tx)
 {
 	struct http_dir *d = &st->d[APP_TOSERVER];
+	msg_body_end(st, ctx, tx, APP_TOSERVER);
 	tx->flags |= HTTP_TX_REQUEST_DONE;
 	if (d->tx == tx) {
 		d->tx = NULL;
@@ -459,6 +585,7 @@ static void req_done(struct http_state *st, struct app_ctx *ctx, struct http_tx 
 static void res_done(struct http_state *st, struct app_ctx *ctx, struct http_tx *tx)
 {
 	struct http_dir *d = &st->d[APP_TOCLIENT];
+	msg_body_end(st, ctx, tx, APP_TOCLIENT);
 	tx->flags |= HTTP_TX_RESPONSE_DONE | TX_RES_STARTED;
 	if (d->tx == tx) {
 		d->tx = NULL;
@@ -509,12 +636,48 @@ static void msg_cut(struct http_state *st, struct app_ctx *ctx, struct http_dir 
  * complete, with *line and *len its text without CR LF (cut to HTTP_LINE_MAX,
  * d->over then set); *used is what was consumed.
  */
+/*
+ * Where a response's head line ends, as libhtp reads it: at LF, or at a CR
+ * that is not the line's first byte and is followed by neither LF nor CR.  Returns the
+ * offset of the terminator in p, or n when the line goes on.
+ */
+static size_t res_eol(const struct http_dir *d, const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] == '\n')
+			return i;
+		if (p[i] == '\r' && i + 1 < n && p[i + 1] != '\n' && p[i + 1] != '\r' &&
+		    d->line_len + i > 0)
+			return i;
+	}
+	return n;
+}
+
 static bool take_line(struct http_dir *d, const uint8_t *p, size_t n, size_t *used,
 		      const uint8_t **line, size_t *len)
 {
-	const uint8_t *lf = memchr(p, '\n', n);
+	/* response heads: a CR alone ends a line too, and a line of CRs only
+	 * is no line at all (libhtp) */
+	bool cr = d->dir == APP_TOCLIENT && d->st != S_CHUNK_LEN && d->st != S_CHUNK_END &&
+		  d->st != S_SKIP;
+	bool by_cr = true;
+	size_t orig = 0;
+	d->blank = false;
+	if (cr && d->line_len > 1 && d->line[d->line_len - 1] == '\r' && !d->line_over &&
+	    n && p[0] != '\n' && p[0] != '\r') {
+		/* a CR that ended the last call ends the line */
+		*used = 0;
+		*line = d->line;
+		*len = d->line_len - 1;
+		d->over = false;
+		d->line_len = 0;
+		goto chomp;
+	}
+	size_t eol = cr ? res_eol(d, p, n) : n;
+	const uint8_t *lf = cr ? (eol < n ? p + eol : NULL) : memchr(p, '\n', n);
 	size_t take = lf ? (size_t)(lf - p) + 1 : n;
 	size_t content = lf ? take - 1 : take;
+	by_cr = lf && *lf == '\r';
 	*used = take;
 	d->raw += take;
 	d->over = false;
@@ -540,8 +703,16 @@ static bool take_line(struct http_dir *d, const uint8_t *p, size_t n, size_t *us
 		d->line_len = 0;
 		d->line_over = false;
 	}
+	orig = *len;
 	if (*len && (*line)[*len - 1] == '\r' && !d->over)
 		(*len)--;
+	if (!cr)
+		return true;
+chomp:
+	while (*len && (*line)[*len - 1] == '\r')
+		(*len)--;
+	/* "" and "\r" before LF are the empty line; other CR runs are nothing */
+	d->blank = *len == 0 && (by_cr || orig > 1);
 	return true;
 }
 
@@ -805,7 +976,9 @@ static void res_headers_done(struct http_state *st, struct app_ctx *ctx,
 	struct http_tx *tx = d->tx;
 	struct http_msg *m = &tx->res;
 	int status = tx->status;
-	if (status >= 100 && status <= 199 && status != 101) {
+	/* as libhtp: a 1xx, 204 or 304 with framing headers has a body */
+	bool framed = m->cl != HTTP_CL_NONE || (m->flags & HTTP_MSG_TE);
+	if (status >= 100 && status <= 199 && status != 101 && !framed) {
 		/* interim response: the real one follows for the same request */
 		if (status == 100 && tx->n100++)
 			raise_ev(st, ctx, APP_TOCLIENT, tx, EV_100_CONTINUE);
@@ -828,12 +1001,13 @@ static void res_headers_done(struct http_state *st, struct app_ctx *ctx,
 		}
 		connect_release(st, ctx);
 	}
-	if (tx->method == M_HEAD || status == 204 || status == 304) {
+	if (tx->method == M_HEAD || ((status == 204 || status == 304) && !framed)) {
 		res_done(st, ctx, tx);
 		return;
 	}
+	body_start(st, ctx, tx, APP_TOCLIENT);
 	if (m->flags & HTTP_MSG_TE) {
-		if (m->flags & HTTP_MSG_TE_CHUNKED) {
+		if (m->flags & HTTP_MSG_TE_CHUNKED_LAX) {
 			if (tx->res_proto >= 0 && tx->res_proto < 11)
 				raise_ev(st, ctx, APP_TOCLIENT, tx, EV_CHUNKED_OLD_PROTO);
 			d->st = S_CHUNK_LEN;
@@ -960,7 +1134,14 @@ static void header_line(struct http_state *st, struct app_ctx *ctx,
 		raise_ev(st, ctx, dir, tx, EV_DIR(EV_REQ_TOO_LONG, dir));
 	if (len == 0) {
 		http_msg_header_end(m, &st->mem);
-	} else if (http_lws(line[0])) {
+	} else if (dir == APP_TOCLIENT && (http_lws(line[0]) || !line[0]) &&
+		   tx->res_proto == 11 && memchr(line, ':', len) &&
+		   http_msg_pending_colon(m)) {
+		/* libhtp: a "folded" line with a colon after a complete
+		 * header starts a header of its own in an HTTP/1.1 response */
+		raise_ev(st, ctx, dir, tx, EV_RES_FOLDING);
+		r = http_msg_header_line(m, &st->mem, line + 1, len - 1);
+	} else if (http_lws(line[0]) || !line[0]) {
 		r = http_msg_fold_line(m, &st->mem, line, len);
 		if (r == HTTP_HDR_NO_PENDING) {
 			raise_ev(st, ctx, dir, tx, EV_DIR(EV_REQ_FOLDING, dir));
@@ -1040,6 +1221,13 @@ static void on_line(struct http_state *st, struct app_ctx *ctx, struct http_dir 
 		break;
 	case S_HEADERS:
 	case S_TRAILER:
+		if (d->blank)
+			break;
+		/* libhtp: a response head also ends at a line of one space or
+		 * tab and LF, unless another LF follows */
+		if (d->dir == APP_TOCLIENT && len == 1 && http_lws(line[0]) && raw == 2 &&
+		    d->peek >= 0 && d->peek != '\n')
+			len = 0;
 		header_line(st, ctx, d, line, len);
 		break;
 	case S_CHUNK_LEN: {
@@ -1052,7 +1240,15 @@ static void on_line(struct http_state *st, struct app_ctx *ctx, struct http_dir 
 		if (v < 0 || d->over) {
 			raise_ev(st, ctx, d->dir, tx, EV_DIR(EV_REQ_CHUNK_LEN, d->dir));
 			if (d->dir == APP_TOCLIENT) {
-				d->st = S_BODY_CLOSE;   /* as libhtp: the rest is body */
+				/* as libhtp: not chunked after all, the line
+				 * and the rest are body */
+				static const uint8_t crlf[] = "\r\n";
+				body_in(st, tx, d->dir, line, len);
+				if (raw > len)
+					body_in(st, tx, d->dir, crlf + (raw - len == 1),
+						OT_MIN((size_t)(raw - len), (size_t)2));
+				m->body_len += raw;
+				d->st = S_BODY_CLOSE;
 			} else {
 				m->flags |= HTTP_MSG_TRUNCATED;
 				msg_done(st, ctx, d);
@@ -1099,7 +1295,7 @@ static size_t body_data(struct http_state *st, struct app_ctx *ctx,
 	size_t k = n;
 	if (d->st != S_BODY_CLOSE && k > d->left)
 		k = (size_t)d->left;
-	http_msg_keep_body(m, &st->mem, p, k);
+	body_in(st, tx, d->dir, p, k);
 	m->body_len += k;
 	m->wire_len += k;
 	if (d->st == S_BODY_CLOSE)
@@ -1138,15 +1334,59 @@ static bool res_start(struct http_state *st, struct app_ctx *ctx,
 	}
 	if (status_prefix(d->line, d->line_len, p, n) != 0)
 		return false;
+	/* libhtp drops a line that is not a status line when the next one
+	 * starts with 'H' (or it is tiny): a status line may follow */
+	const uint8_t *lf = d->line_len ? NULL : memchr(p, '\n', n);
+	if (lf && lf + 1 < p + n) {
+		size_t len = (size_t)(lf - p);
+		if (len && p[len - 1] == '\r')
+			len--;
+		if (lf[1] == 'H' || len <= 2) {
+			*used = (size_t)(lf - p) + 1;
+			return true;
+		}
+	}
 	/* not a status line: what was buffered is body too */
 	d->st = S_BODY_CLOSE;
 	struct http_msg *m = &d->tx->res;
-	http_msg_keep_body(m, &st->mem, d->line, d->line_len);
+	body_in(st, d->tx, APP_TOCLIENT, d->line, d->line_len);
 	m->body_len += d->raw;
 	m->wire_len += d->raw;
 	d->line_len = 0;
 	d->line_over = false;
 	d->raw = 0;
+	return true;
+}
+
+/*
+ * libhtp gives up on a response's chunk-size line as soon as it holds 8
+ * bytes whose first one other than whitespace is not a hex digit: the
+ * body was not chunked after all, and is read until the close.
+ */
+static bool chunk_not_size(struct http_state *st, struct app_ctx *ctx,
+			   struct http_dir *d, const uint8_t *p, size_t n)
+{
+	const uint8_t *lf = memchr(p, '\n', n);
+	size_t k = lf ? (size_t)(lf - p) : n;
+	int c = -1;
+	for (size_t i = 0; i < d->line_len + k && c < 0; i++) {
+		uint8_t b = i < d->line_len ? d->line[i] : p[i - d->line_len];
+		if (!is_ws(b))
+			c = b;
+	}
+	if (c < 0 || (d->line_len + k < 8 && !lf) ||
+	    (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f'))
+		return false;
+	struct http_tx *tx = d->tx;
+	struct http_msg *m = &tx->res;
+	raise_ev(st, ctx, APP_TOCLIENT, tx, EV_RES_CHUNK_LEN);
+	body_in(st, tx, APP_TOCLIENT, d->line, d->line_len);
+	m->body_len += d->raw;
+	m->wire_len += d->raw;
+	d->line_len = 0;
+	d->line_over = false;
+	d->raw = 0;
+	d->st = S_BODY_CLOSE;
 	return true;
 }
 
@@ -1173,9 +1413,15 @@ static void feed(struct http_state *st, struct app_ctx *ctx, int dir,
 			if (dir == APP_TOCLIENT && d->st == S_LINE &&
 			    res_start(st, ctx, d, p, n, &used))
 				break;
+			if (dir == APP_TOCLIENT && d->st == S_CHUNK_LEN &&
+			    chunk_not_size(st, ctx, d, p, n)) {
+				used = 0;
+				break;
+			}
 			if (take_line(d, p, n, &used, &line, &len)) {
 				uint64_t raw = d->raw;
 				d->raw = 0;
+				d->peek = used < n ? p[used] : -1;
 				on_line(st, ctx, d, line, len, raw);
 			}
 			break;
@@ -1260,6 +1506,7 @@ static void http_gap(void *state, struct app_ctx *ctx, int dir, size_t len)
 		m->body_len += k;
 		m->wire_len += k;
 		m->flags |= HTTP_MSG_GAP;
+		body_gap(d->tx, dir, k);
 		if (d->st == S_BODY_CLOSE)
 			return;
 		d->left -= k;

@@ -58,6 +58,8 @@ void app_engine_init(struct app_engine *ae, app_emit_fn emit, void *emit_arg)
 	ae->emit_arg = emit_arg;
 	for (int i = 0; i < APP_PROTO_MAX; i++)
 		ae->enabled[i] = true;
+	ae->cfg.fileinfo = true;
+	ae->cfg.http_decompress_layers = APP_CFG_HTTP_LAYERS_DEFAULT;
 }
 
 void app_engine_set_tx_hook(struct app_engine *ae, app_tx_fn fn, void *arg)
@@ -83,6 +85,7 @@ static void ctx_fill(struct app_engine *ae, struct app_ctx *ctx, struct flow *f,
 	ctx->tcp = f->key.proto == IPPROTO_TCP;
 	ctx->tx_ready = ae->tx_ready;
 	ctx->tx_arg = ae->tx_arg;
+	ctx->cfg = &ae->cfg;
 }
 
 static bool runs_on(const struct app_parser *ap, const struct flow *f)

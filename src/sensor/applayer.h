@@ -74,6 +74,17 @@ typedef void (*app_tx_fn)(void *arg, struct app_ctx *ctx, enum app_proto proto, 
 			  int64_t tx_id, const void *tx, unsigned progress);
 
 /*
+ * Settings the parsers read (from the configuration, sensor.c); a NULL
+ * app_ctx.cfg means the defaults below.
+ */
+struct app_cfg {
+	bool fileinfo;                  /* write fileinfo events (default true) */
+	uint32_t http_decompress_layers;/* Content-Encoding layers decoded (0: all; default 2) */
+};
+
+#define APP_CFG_HTTP_LAYERS_DEFAULT 2
+
+/*
  * What a parser may use while it runs.  The core fills it for each call;
  * tests and fuzz targets may leave flow and pkt NULL (the header then holds
  * only event_type and tx_id) and point emit at their own collector.
@@ -88,6 +99,7 @@ struct app_ctx {
 	bool tcp;                   /* the flow is TCP (false: UDP) */
 	app_tx_fn tx_ready;         /* detection's hook; may be NULL */
 	void *tx_arg;
+	const struct app_cfg *cfg;  /* may be NULL: defaults */
 };
 
 struct app_parser {

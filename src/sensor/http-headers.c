@@ -160,11 +160,17 @@ int64_t http_parse_cl(const uint8_t *p, size_t n)
 	return i == n ? v : -1;
 }
 
+/* libhtp's "control characters" around chunk sizes */
+static bool chunk_ctl(uint8_t c)
+{
+	return c == '\r' || c == '\n' || c == ' ' || c == '\t' || c == '\v' || c == '\f';
+}
+
 int64_t http_parse_chunk_len(const uint8_t *p, size_t n, bool *ext)
 {
 	size_t i = 0;
 	*ext = false;
-	while (i < n && is_space(p[i]))
+	while (i < n && chunk_ctl(p[i]))
 		i++;
 	int64_t v = 0;
 	size_t digits = 0;
@@ -185,15 +191,9 @@ int64_t http_parse_chunk_len(const uint8_t *p, size_t n, bool *ext)
 	}
 	if (!digits)
 		return -1;
-	while (i < n && http_lws(p[i]))
-		i++;
-	if (i < n && p[i] == ';') {
-		*ext = true;
-		return v;
-	}
-	while (i < n && is_space(p[i]))
-		i++;
-	return i == n ? v : -1;
+	/* as libhtp, whatever follows the digits is ignored ("fx", "f;ext") */
+	*ext = memchr(p + i, ';', n - i) != NULL;
+	return v;
 }
 
 bool http_has_token(const uint8_t *p, size_t n, const char *tok)
@@ -216,10 +216,45 @@ bool http_has_token(const uint8_t *p, size_t n, const char *tok)
 	return false;
 }
 
+bool http_name_is(const uint8_t *p, size_t n, const char *name)
+{
+	while (n && (is_space(p[n - 1]) || !p[n - 1]))
+		n--;
+	size_t i = 0, k = 0, nl = strlen(name);
+	while (i < n && (is_space(p[i]) || !p[i]))
+		i++;
+	for (; i < n; i++) {
+		if (!p[i])
+			continue;
+		if (k >= nl || lower(p[i]) != (uint8_t)name[k])
+			return false;
+		k++;
+	}
+	return k == nl;
+}
+
+bool http_contains_nozero(const uint8_t *p, size_t n, const char *s)
+{
+	size_t sl = strlen(s);
+	for (size_t i = 0; i < n; i++) {
+		size_t k = 0;
+		for (size_t j = i; j < n && k < sl; j++) {
+			if (!p[j])
+				continue;
+			if (lower(p[j]) != (uint8_t)s[k])
+				break;
+			k++;
+		}
+		if (k == sl)
+			return true;
+	}
+	return false;
+}
+
 static void note_framing(struct http_msg *m, const uint8_t *name, size_t nlen,
 			 const uint8_t *val, size_t vlen)
 {
-	if (http_memeq_nocase(name, nlen, "content-length")) {
+	if (http_name_is(name, nlen, "content-length")) {
 		int64_t v = http_parse_cl(val, vlen);
 		if (v < 0)
 			v = HTTP_CL_INVALID;
@@ -227,10 +262,12 @@ static void note_framing(struct http_msg *m, const uint8_t *name, size_t nlen,
 			m->cl = v;
 		else if (m->cl != v || v < 0)
 			m->flags |= HTTP_MSG_CL_DUP;
-	} else if (http_memeq_nocase(name, nlen, "transfer-encoding")) {
+	} else if (http_name_is(name, nlen, "transfer-encoding")) {
 		m->flags |= HTTP_MSG_TE;
 		if (http_has_token(val, vlen, "chunked"))
 			m->flags |= HTTP_MSG_TE_CHUNKED;
+		if (http_contains_nozero(val, vlen, "chunked"))
+			m->flags |= HTTP_MSG_TE_CHUNKED_LAX;
 	}
 }
 
@@ -314,9 +351,16 @@ int http_msg_header_line(struct http_msg *m, struct http_mem *mem,
 		m->flags |= HTTP_MSG_HDR_FULL;
 		return r;
 	}
+	if (rc == HTTP_HDR_MISSING_COLON)
+		h.flags |= HTTP_HDR_NOCOLON;
 	m->hdr[m->nhdr] = h;
 	m->pending = true;
 	return rc;
+}
+
+bool http_msg_pending_colon(const struct http_msg *m)
+{
+	return m->pending && !(m->hdr[m->nhdr].flags & HTTP_HDR_NOCOLON);
 }
 
 int http_msg_fold_line(struct http_msg *m, struct http_mem *mem,
@@ -325,6 +369,20 @@ int http_msg_fold_line(struct http_msg *m, struct http_mem *mem,
 	if (!m->pending)
 		return HTTP_HDR_NO_PENDING;
 	struct http_hdr *h = &m->hdr[m->nhdr];
+	size_t have = m->len - h->name.off;
+	if ((h->flags & HTTP_HDR_NOCOLON) && memchr(line, ':', len) &&
+	    h->name.off + h->name.len == h->value.off &&
+	    h->value.off + h->value.len == m->len && have + len <= HTTP_LINE_MAX) {
+		/* "Name\r\n :value": as libhtp, the lines are joined and split
+		 * again at the colon the continuation brought */
+		uint8_t tmp[HTTP_LINE_MAX];
+		memcpy(tmp, m->buf + h->name.off, have);
+		memcpy(tmp + have, line, len);
+		size_t tl = have + len;
+		m->len = h->name.off;
+		m->pending = false;
+		return http_msg_header_line(m, mem, tmp, tl);
+	}
 	if (h->value.off + h->value.len != m->len)
 		return HTTP_HDR_NO_ROOM;   /* cannot happen: the value is last */
 	if (h->value.len == 0)
@@ -381,6 +439,19 @@ int http_msg_header_end(struct http_msg *m, struct http_mem *mem)
 	}
 	m->nhdr++;
 	return HTTP_HDR_OK;
+}
+
+bool http_msg_header_lax(const struct http_msg *m, const char *name,
+			 struct http_span *value)
+{
+	for (uint16_t i = 0; i < m->nhdr; i++) {
+		const struct http_hdr *h = &m->hdr[i];
+		if (http_name_is(m->buf + h->name.off, h->name.len, name)) {
+			*value = h->value;
+			return true;
+		}
+	}
+	return false;
 }
 
 bool http_msg_header(const struct http_msg *m, const char *name,

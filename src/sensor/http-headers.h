@@ -36,6 +36,7 @@ struct http_hdr {
 
 #define HTTP_HDR_FOLDED    0x01
 #define HTTP_HDR_REPEATED  0x02
+#define HTTP_HDR_NOCOLON   0x04   /* the line had no colon: all name */
 
 /* Per-flow memory budget shared by the messages of a flow. */
 struct http_mem {
@@ -55,6 +56,8 @@ struct http_mem {
 #define HTTP_MSG_GAP        0x0020  /* bytes of this message were lost */
 #define HTTP_MSG_LINE       0x0040  /* the start line was seen */
 #define HTTP_MSG_HDR_FULL   0x0080  /* a header could not be kept (caps) */
+#define HTTP_MSG_TE_CHUNKED_LAX 0x0100  /* Transfer-Encoding holds "chunked"
+					   anywhere (libhtp's test for responses) */
 
 struct http_msg {
 	uint8_t *buf;               /* the store */
@@ -111,6 +114,8 @@ int http_msg_header_line(struct http_msg *m, struct http_mem *mem,
 /* A folded continuation line: extends the pending header's value. */
 int http_msg_fold_line(struct http_msg *m, struct http_mem *mem,
 		       const uint8_t *line, size_t len);
+/* Is a header pending, and did its line have a colon? */
+bool http_msg_pending_colon(const struct http_msg *m);
 /* Close the pending header, if any (end of headers). */
 int http_msg_header_end(struct http_msg *m, struct http_mem *mem);
 
@@ -124,10 +129,27 @@ void http_msg_note_line(struct http_msg *m, const uint8_t *line, size_t len);
 bool http_msg_header(const struct http_msg *m, const char *name,
 		     struct http_span *value);
 
+/*
+ * Header names as libhtp matches them where framing is decided
+ * (Transfer-Encoding, Content-Length, Content-Encoding): any case, NUL
+ * bytes ignored, surrounding whitespace ignored.
+ */
+bool http_name_is(const uint8_t *p, size_t n, const char *name);
+/* First header whose name is name in that lax sense; false if absent. */
+bool http_msg_header_lax(const struct http_msg *m, const char *name,
+			 struct http_span *value);
+/* Does p hold s (lower case) anywhere, any case, NUL bytes ignored? */
+bool http_contains_nozero(const uint8_t *p, size_t n, const char *s);
+
 /* "  123 " -> 123; -1 when not a decimal number or out of range. */
 int64_t http_parse_cl(const uint8_t *p, size_t n);
-/* Chunk-size line "1a;ext" -> 26; -1 when invalid.  *ext set when ';'. */
+/*
+ * Chunk-size line, as libhtp reads it: leading control characters skipped,
+ * then the hex digits, whatever follows ignored ("1a;ext", "fx" -> 26,
+ * 15); -1 without digits or on overflow.  *ext set when a ';' follows.
+ */
 int64_t http_parse_chunk_len(const uint8_t *p, size_t n, bool *ext);
+
 /* Does a comma-separated header value hold token tok (any case)? */
 bool http_has_token(const uint8_t *p, size_t n, const char *tok);
 bool http_lws(uint8_t c);

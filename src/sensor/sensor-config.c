@@ -24,6 +24,7 @@ const struct cfg_key sensor_cfg_keys[] = {
 	{ "outputs.eve.rotate-size", CFG_SIZE, "100mb", 0, GB(64), "rotate eve.json when it reaches this size (0: never)" },
 	{ "outputs.eve.rotate-count", CFG_UINT, "5", 0, 1000, "rotated files kept (eve.json.1 ... .N)" },
 	{ "outputs.eve.anomaly", CFG_BOOL, "yes", 0, 0, "log decoder and protocol anomalies" },
+	{ "outputs.eve.fileinfo", CFG_BOOL, "yes", 0, 0, "log one fileinfo event per file carried (HTTP bodies)" },
 
 	{ "pcap.interface", CFG_STR, NULL, 0, 0, "interface for live capture (-i overrides)" },
 	{ "pcap.bpf-filter", CFG_STR, NULL, 0, 0, "BPF filter expression for capture and files (-F overrides)" },
@@ -62,6 +63,7 @@ const struct cfg_key sensor_cfg_keys[] = {
 	{ "stream.reassembly.depth", CFG_SIZE, "1mb", 0, GB(4), "bytes reassembled per direction (0: all)" },
 
 	{ "app-layer.protocols.http.enabled", CFG_BOOL, "yes", 0, 0, "detect and log HTTP/1.x" },
+	{ "app-layer.protocols.http.libhtp.default-config.response-body-decompress-layer-limit", CFG_UINT, "2", 0, 64, "Content-Encoding layers of an HTTP body decoded (0: no limit)" },
 	{ "app-layer.protocols.tls.enabled", CFG_BOOL, "yes", 0, 0, "detect and log TLS" },
 	{ "app-layer.protocols.dns.enabled", CFG_BOOL, "yes", 0, 0, "detect and log DNS" },
 

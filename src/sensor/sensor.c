@@ -167,6 +167,9 @@ struct sensor *sensor_new(const struct ot_config *cfg, const char *logdir)
 	s->ae.enabled[APP_HTTP] = cfg_bool(cfg, "app-layer.protocols.http.enabled");
 	s->ae.enabled[APP_TLS] = cfg_bool(cfg, "app-layer.protocols.tls.enabled");
 	s->ae.enabled[APP_DNS] = cfg_bool(cfg, "app-layer.protocols.dns.enabled");
+	s->ae.cfg.fileinfo = cfg_bool(cfg, "outputs.eve.fileinfo");
+	s->ae.cfg.http_decompress_layers = (uint32_t)cfg_uint(cfg,
+		"app-layer.protocols.http.libhtp.default-config.response-body-decompress-layer-limit");
 	return s;
 err:
 	ot_err("the packet pipeline could not be set up");
