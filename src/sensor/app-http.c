@@ -433,6 +433,12 @@ static void http_obj(struct jw *w, const void *arg)
 	jw_obj_close(w);
 }
 
+/* The same object in an alert on the transaction (app_parser.log_tx). */
+static void http_alert_obj(struct jw *w, const void *tx, const struct flow *f)
+{
+	http_obj(w, tx);
+}
+
 static void log_tx(struct app_ctx *ctx, struct http_tx *tx)
 {
 	http_obj(app_event_begin(ctx, "http", APP_TOSERVER, (int64_t)tx->id), tx);
@@ -1581,6 +1587,7 @@ const struct app_parser app_parser_http = {
 	.udp = false,
 	.ports = { 80, 8080, 3128, 8000 },
 	.probe = http_probe,
+	.log_tx = http_alert_obj,
 	.state_new = http_state_new,
 	.state_free = http_state_free,
 	.parse = http_parse,

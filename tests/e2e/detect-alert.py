@@ -160,6 +160,7 @@ def main():
         check("http-evader-001: from the server, in an http flow",
               all(a["src_ip"] == "8.8.8.8" and a["src_port"] == 80 and a["dest_port"] == 5022 and
                   a["direction"] == "to_client" and a["app_proto"] == "http" and
+                  a["http"]["hostname"] == "evader.example.com" and a["tx_id"] == 0 and
                   a["alert"]["signature"].startswith("EICAR file data") for a in alerts))
         # Emerging Threats Open P2P rules (with their classification.config) on a real
         # BitTorrent capture: two HTTP request rules, category, severity, metadata
