@@ -23,7 +23,8 @@
  * http.host, file_data...): the parser's transactions (app-http.h) are
  * polled after each packet, once per transaction when its request is
  * complete (request-side rules) or its response is (rules needing the
- * response), and at the end of the flow for what that completed.  DNS and
+ * response), on a packet of that side as Suricata does, and at the end of
+ * the flow for what that completed.  DNS and
  * TLS (dns.query, tls.sni, tls.cert_*, ja3/ja4...): the parser hands each
  * transaction side over when it gets somewhere (applayer.h app_tx_ready:
  * a DNS message; a TLS hello, then a certificate) and the rules waiting
@@ -1134,13 +1135,21 @@ static void detect_http(struct detect_engine *de, const struct packet *p, struct
 	const void *st = f->app_state;
 	uint64_t first = http_state_tx_first(st), end = http_state_tx_end(st);
 	for (int stage = 0; stage < 2; stage++) {
+		/*
+		 * As Suricata: a side's rules run on that side's packets (the
+		 * request, parsed once the server acknowledged it, is matched
+		 * on the client's next packet), unless the transaction is
+		 * logged and goes before that packet comes.
+		 */
+		bool own = final || p->dir == stage;
 		uint64_t id = fd->tx_next[stage] < first ? first : fd->tx_next[stage];
 		unsigned need = stage ? HTTP_TX_RESPONSE_DONE : HTTP_TX_REQUEST_DONE;
 		for (; id < end; id++) {
 			const struct http_tx *tx = http_state_tx(st, id);
 			if (!tx)
 				continue;
-			if (!final && !(http_tx_progress(tx) & (need | HTTP_TX_LOGGED)))
+			unsigned pr = http_tx_progress(tx);
+			if (!final && !(pr & (own ? need | HTTP_TX_LOGGED : HTTP_TX_LOGGED)))
 				break;
 			struct detect_tx t = { APP_HTTP, (int64_t)id, tx };
 			inspect_tx(de, p, f, &t, stage, 0);
