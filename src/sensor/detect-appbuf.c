@@ -47,13 +47,15 @@ static struct http_bytes hdr(const struct http_tx *tx, int dir, const char *name
 	return http_tx_header(tx, dir, name);
 }
 
-enum joined_form { J_HEADERS, J_NAMES, J_START };
+enum joined_form { J_HEADERS, J_NAMES, J_START, J_MESSAGE };
 
 /*
  * Headers of one side joined again into the scratch buffer: as
  * "Name: value\r\n"... (http.header), their names as
- * "\r\nName\r\nName\r\n\r\n" (http.header_names), or after the start
- * line and up to the empty line (http.start).
+ * "\r\nName\r\nName\r\n\r\n" (http.header_names), after the start
+ * line and up to the empty line (http.start), or that and the body: the
+ * message as it was sent, near enough, for the payload contents of a rule
+ * that also looks at HTTP buffers (Suricata matches those on the stream).
  */
 static struct http_bytes joined(struct detect_appbuf *s, const struct http_tx *tx, int dir,
 				enum joined_form form)
@@ -63,7 +65,7 @@ static struct http_bytes joined(struct detect_appbuf *s, const struct http_tx *t
 	bool names = form == J_NAMES;
 #define PUT(p, l) do { size_t l_ = (l); if (len + l_ > HDR_BUF) goto full; \
 		memcpy(s->hbuf + len, (p), l_); len += l_; } while (0)
-	if (form == J_START) {
+	if (form == J_START || form == J_MESSAGE) {
 		struct http_bytes line = http_tx_field(tx, dir ? HTTP_F_RESPONSE_LINE :
 						       HTTP_F_REQUEST_LINE);
 		if (line.ptr)
@@ -85,6 +87,12 @@ static struct http_bytes joined(struct detect_appbuf *s, const struct http_tx *t
 	}
 	if (form != J_HEADERS)
 		PUT("\r\n", 2);
+	if (form == J_MESSAGE) {
+		struct http_bytes body = http_tx_field(tx, dir ? HTTP_F_RESPONSE_BODY :
+						       HTTP_F_REQUEST_BODY);
+		if (body.ptr)
+			PUT(body.ptr, body.len < HDR_BUF - len ? body.len : HDR_BUF - len);
+	}
 #undef PUT
 full:
 	out.len = len;
@@ -168,6 +176,7 @@ static struct http_bytes http_buffer(struct detect_appbuf *s, const struct http_
 	case DBUF_HTTP_HEADER: case DBUF_HTTP_HEADER_RAW: return joined(s, tx, dir, J_HEADERS);
 	case DBUF_HTTP_HEADER_NAMES: return joined(s, tx, dir, J_NAMES);
 	case DBUF_HTTP_START: return joined(s, tx, dir, J_START);
+	case DBUF_PAYLOAD: return joined(s, tx, dir, J_MESSAGE);
 	}
 	return none;
 }

@@ -28,9 +28,11 @@
  * TLS (dns.query, tls.sni, tls.cert_*, ja3/ja4...): the parser hands each
  * transaction side over when it gets somewhere (applayer.h app_tx_ready:
  * a DNS message; a TLS hello, then a certificate) and the rules waiting
- * for exactly that side and progress are matched then.  Transforms and
- * rules mixing payload and app-layer buffers are not matched yet: those
- * rules are left out and counted.
+ * for exactly that side and progress are matched then.  The payload
+ * contents of a rule that also uses HTTP buffers are matched on the HTTP
+ * message rebuilt (start line, headers, body), where Suricata uses the
+ * stream.  What is left out (buffers of protocols without a parser,
+ * keywords not matched yet) is counted.
  *
  * TCP payloads are matched packet by packet in this first pass, not on the
  * reassembled stream (which comes later, with a multi-pattern prefilter):
@@ -311,8 +313,11 @@ static int rule_supported(const struct detect_engine *de, const struct rule *r, 
 			req_only = true;
 	}
 	if (e->tx) {
-		/* app-layer rules: transactions of one protocol, no packet payload */
-		if (r->bufs[DBUF_PAYLOAD].head || (r->app_proto && r->app_proto != e->tx) ||
+		/* app-layer rules: transactions of one protocol; payload contents
+		   only beside HTTP buffers (matched on the message) */
+		if ((r->bufs[DBUF_PAYLOAD].head &&
+		     (e->tx != APP_HTTP || !detect_match_supported(r->bufs[DBUF_PAYLOAD].head))) ||
+		    (r->app_proto && r->app_proto != e->tx) ||
 		    (r->ip_proto && r->ip_proto != IPPROTO_TCP &&
 		     !(e->tx == APP_DNS && r->ip_proto == IPPROTO_UDP)))
 			return 0;
@@ -1097,6 +1102,8 @@ static void inspect_tx(struct detect_engine *de, const struct packet *p, struct 
 		if (!hit || !tx_pkt_match(de, e, p, f, stage))
 			continue;
 		memset(de->m.vars, 0, sizeof(de->m.vars));
+		if (r->bufs[DBUF_PAYLOAD].head)
+			hit = tx_buffer_match(de, r, t, DBUF_PAYLOAD, stage);
 		for (int b = 0; b < e->nbufs && hit; b++)
 			hit = tx_buffer_match(de, r, t, e->bufs[b], stage);
 		if (!hit)

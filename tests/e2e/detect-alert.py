@@ -85,9 +85,16 @@ def start_rule(sensor, t, check):
         f.write('alert http any any -> any any (msg:"start"; http.start; content:"%s|0d 0a|%s|0d 0a|"; '
                 'content:"|0d 0a 0d 0a|"; endswith; sid:20;)\n'
                 % (req[0], first.replace(":", "|3a|")))
+        # payload contents beside HTTP buffers look at the message
+        f.write('alert http any any -> any any (msg:"mixed"; flow:to_server; content:"%s"; '
+                'http.method; content:"GET"; sid:21;)\n'
+                'alert http any any -> any any (msg:"mixed, absent"; flow:to_server; '
+                'content:"not in this request"; http.method; content:"GET"; sid:22;)\n'
+                % first.replace(":", "|3a|"))
     rc, alerts = et_alerts(sensor, t, "start", [rules], pcap)
-    check("http.start: request line, first header, final empty line (%s / %s)" % (req[0], first),
-          rc == 0 and [a["alert"]["signature_id"] for a in alerts] == [20])
+    check("http.start: request line, first header, final empty line (%s / %s); a payload "
+          "content beside http.method matches the request" % (req[0], first),
+          rc == 0 and sorted(a["alert"]["signature_id"] for a in alerts) == [20, 21])
 
 
 def stream_size_rule(sensor, t, check):
