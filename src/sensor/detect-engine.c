@@ -47,6 +47,7 @@
 #include "detect-engine.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <netinet/in.h>
@@ -55,6 +56,7 @@
 #include "detect-appbuf.h"
 #include "detect-parse.h"
 #include "stream.h"
+#include "../lib/util.h"
 
 #define MAX_PORTS_INDEXED 64    /* a port set with more values is not indexed */
 #define FLOWBITS_MAX 1024       /* distinct flowbit names; more are ignored */
@@ -289,22 +291,62 @@ static int tx_sides(const struct rule *r, struct erule *e, bool resp, bool req_o
 	return e->tx_dirs ? 0 : -1;
 }
 
+/* Why a rule is left out: a message, and the keyword or buffer at fault
+ * (-1 none). */
+struct why {
+	const char *msg;
+	int kw, buf;
+};
+
+static int left_out(struct why *w, const char *msg, int kw)
+{
+	w->msg = msg;
+	w->kw = kw;
+	w->buf = -1;
+	return 0;
+}
+
+/* The first keyword of l that is not among the n in ok, or -1. */
+static int kw_outside(const struct sm_list *l, const int *ok, size_t n)
+{
+	for (const struct sigmatch *sm = l->head; sm; sm = sm->next) {
+		size_t i = 0;
+		while (i < n && ok[i] != sm->kw)
+			i++;
+		if (i == n)
+			return sm->kw;
+	}
+	return -1;
+}
+
 /*
  * Can the engine check every match of r, and how: 1 on packets, 2 on
- * transactions (e gets its protocol, buffers and sides), 0 not yet.
+ * transactions (e gets its protocol, buffers and sides), 0 not yet (w
+ * says why).
  */
-static int rule_supported(const struct detect_engine *de, const struct rule *r, struct erule *e)
+static int rule_supported(const struct detect_engine *de, const struct rule *r, struct erule *e,
+			  struct why *w)
 {
 	bool resp = false, req_only = false;
+	const struct sigmatch *bad;
+	int k;
 	e->nbufs = 0;
 	e->tx = 0;
 	for (int b = 0; b < DBUF_MAX; b++) {
 		if (b == DBUF_PAYLOAD || !r->bufs[b].head)
 			continue;
 		int proto = detect_appbuf_proto(b);
-		if (!proto || (e->tx && proto != e->tx) || e->nbufs == RULE_BUFS_MAX ||
-		    !detect_match_supported(r->bufs[b].head))
+		if (!proto) {
+			left_out(w, "is not matched yet", -1);
+			w->buf = b;
 			return 0;
+		}
+		if (e->tx && proto != e->tx)
+			return left_out(w, "buffers of two protocols", -1);
+		if (e->nbufs == RULE_BUFS_MAX)
+			return left_out(w, "too many buffers", -1);
+		if ((bad = detect_match_unsupported(r->bufs[b].head)))
+			return left_out(w, "not matched in app-layer buffers yet", bad->kw);
 		e->bufs[e->nbufs++] = (uint8_t)b;
 		e->tx = (uint8_t)proto;
 		if (detect_buffers[b].dirs == DETECT_TOCLIENT)
@@ -312,40 +354,35 @@ static int rule_supported(const struct detect_engine *de, const struct rule *r, 
 		if (detect_buffers[b].dirs == DETECT_TOSERVER)
 			req_only = true;
 	}
+	if ((bad = detect_match_unsupported(r->bufs[DBUF_PAYLOAD].head)))
+		return left_out(w, "not matched in the payload yet", bad->kw);
 	if (e->tx) {
 		/* app-layer rules: transactions of one protocol; payload contents
 		   only beside HTTP buffers (matched on the message) */
-		if ((r->bufs[DBUF_PAYLOAD].head &&
-		     (e->tx != APP_HTTP || !detect_match_supported(r->bufs[DBUF_PAYLOAD].head))) ||
-		    (r->app_proto && r->app_proto != e->tx) ||
+		if (r->bufs[DBUF_PAYLOAD].head && e->tx != APP_HTTP)
+			return left_out(w, "payload contents beside non-HTTP buffers", -1);
+		if ((r->app_proto && r->app_proto != e->tx) ||
 		    (r->ip_proto && r->ip_proto != IPPROTO_TCP &&
 		     !(e->tx == APP_DNS && r->ip_proto == IPPROTO_UDP)))
-			return 0;
+			return left_out(w, "no parser gives its buffers for its protocol yet", -1);
 		if (tx_sides(r, e, resp, req_only) < 0)
-			return 0;
-		for (const struct sigmatch *sm = r->pkt.head; sm; sm = sm->next)
-			if (sm->kw != de->kw_flow && sm->kw != de->kw_flowbits &&
-			    sm->kw != de->kw_flowint && sm->kw != de->kw_alproto)
-				return 0;
-	} else if (!detect_match_supported(r->bufs[DBUF_PAYLOAD].head)) {
-		return 0;
+			return left_out(w, "its buffers and its flow direction contradict", -1);
+		const int ok[] = { de->kw_flow, de->kw_flowbits, de->kw_flowint, de->kw_alproto };
+		if ((k = kw_outside(&r->pkt, ok, OT_ARRAY_LEN(ok))) >= 0)
+			return left_out(w, "not matched on app-layer transactions yet", k);
 	}
-	for (const struct sigmatch *sm = r->pkt.head; sm; sm = sm->next) {
-		int k = sm->kw;
-		if (k != de->kw_flow && k != de->kw_flowbits && k != de->kw_flowint && k != de->kw_ttl &&
-		    k != de->kw_itype && k != de->kw_icode && k != de->kw_ip_proto &&
-		    k != de->kw_flags && k != de->kw_ack && k != de->kw_seq && k != de->kw_window &&
-		    k != de->kw_id && k != de->kw_icmp_id && k != de->kw_icmp_seq &&
-		    k != de->kw_fragbits && k != de->kw_dsize && k != de->kw_alproto &&
-		    k != de->kw_stream_size)
-			return 0;
-	}
-	for (const struct sigmatch *sm = r->post.head; sm; sm = sm->next) {
-		int k = sm->kw;
-		if (k != de->kw_flowbits && k != de->kw_flowint && k != de->kw_threshold &&
-		    k != de->kw_dfilter && k != de->kw_tag)
-			return 0;
-	}
+	const int pk[] = {
+		de->kw_flow, de->kw_flowbits, de->kw_flowint, de->kw_ttl, de->kw_itype,
+		de->kw_icode, de->kw_ip_proto, de->kw_flags, de->kw_ack, de->kw_seq,
+		de->kw_window, de->kw_id, de->kw_icmp_id, de->kw_icmp_seq, de->kw_fragbits,
+		de->kw_dsize, de->kw_alproto, de->kw_stream_size,
+	};
+	if ((k = kw_outside(&r->pkt, pk, OT_ARRAY_LEN(pk))) >= 0)
+		return left_out(w, "not matched yet", k);
+	const int po[] = { de->kw_flowbits, de->kw_flowint, de->kw_threshold, de->kw_dfilter,
+			   de->kw_tag };
+	if ((k = kw_outside(&r->post, po, OT_ARRAY_LEN(po))) >= 0)
+		return left_out(w, "not matched yet", k);
 	return e->tx ? 2 : 1;
 }
 
@@ -435,6 +472,28 @@ static void find_kws(struct detect_engine *de)
 	de->kw_stream_size = detect_keyword_find("stream_size");
 }
 
+void detect_engine_dump_left_out(const struct ruleset *rs, FILE *out)
+{
+	struct detect_engine de;
+	memset(&de, 0, sizeof(de));
+	find_kws(&de);
+	for (size_t i = 0; i < rs->nrules; i++) {
+		const struct rule *r = rs->rules[i];
+		struct erule e;
+		struct why w;
+		if (rule_supported(&de, r, &e, &w))
+			continue;
+		fprintf(out, "%s:%u sid %u", r->file, r->line, r->sid);
+		if (w.kw >= 0)
+			fprintf(out, " keyword '%s'", detect_keywords[w.kw].name);
+		fprintf(out, ": loaded, not matched: ");
+		if (w.buf >= 0)
+			fprintf(out, "buffer %s ", detect_buffers[w.buf].name);
+		fprintf(out, "%s\n", w.msg);
+	}
+}
+
+
 /*
  * A cheap prefilter until the multi-pattern one: every content of a
  * payload list that is not negated must be in the payload, so two bytes of
@@ -503,7 +562,8 @@ struct detect_engine *detect_engine_new(const struct ruleset *rs, detect_alert_f
 	for (size_t i = 0; i < rs->nrules; i++) {
 		const struct rule *r = rs->rules[i];
 		struct erule probe;
-		if (!rule_supported(de, r, &probe)) {
+		struct why why;
+		if (!rule_supported(de, r, &probe, &why)) {
 			de->skipped++;
 			continue;
 		}
@@ -521,7 +581,8 @@ struct detect_engine *detect_engine_new(const struct ruleset *rs, detect_alert_f
 	for (size_t i = 0; i < nkeys; i++) {
 		const struct rule *r = keys[i].r;
 		struct erule *e = &de->rules[i];
-		rule_supported(de, r, e);
+		struct why why;
+		rule_supported(de, r, e, &why);
 		e->r = r;
 		e->order = (uint32_t)i;
 		if (!e->tx)

@@ -24,6 +24,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "detect.h"
 #include "packet.h"
@@ -69,6 +70,8 @@ uint32_t detect_transform(const struct detect_transform *t, const uint8_t *in, u
 
 /* Can detect_match_buffer() evaluate every match of the list? */
 bool detect_match_supported(const struct sigmatch *sm);
+/* The first match of the list it cannot evaluate, or NULL. */
+const struct sigmatch *detect_match_unsupported(const struct sigmatch *sm);
 
 /* Numeric comparison of a detect_num (ttl, dsize, bsize...). */
 bool detect_num_match(const struct detect_num *n, uint64_t v);
@@ -99,6 +102,9 @@ typedef void (*detect_alert_fn)(void *arg, const struct rule *r, const struct pa
 struct detect_engine *detect_engine_new(const struct ruleset *rs, detect_alert_fn alert,
 					void *arg);
 void detect_engine_free(struct detect_engine *de);
+/* Print the rules of rs an engine leaves out, as "file:line sid N
+ * [keyword 'k']: loaded, not matched: why", one a line. */
+void detect_engine_dump_left_out(const struct ruleset *rs, FILE *out);
 /* Rules that can match, and rules left out. */
 void detect_engine_counts(const struct detect_engine *de, size_t *active, size_t *skipped);
 

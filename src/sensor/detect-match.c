@@ -446,7 +446,7 @@ bool detect_match_buffer(struct detect_match_ctx *m, const struct sigmatch *sm,
 	return inspect(m, &m->k, sm, buf ? buf : (const uint8_t *)"", len, 0) == M_YES;
 }
 
-bool detect_match_supported(const struct sigmatch *sm)
+const struct sigmatch *detect_match_unsupported(const struct sigmatch *sm)
 {
 	struct kw_ids k = kw_ids_get();
 	for (; sm; sm = sm->next)
@@ -454,6 +454,11 @@ bool detect_match_supported(const struct sigmatch *sm)
 		    sm->kw != k.byte_test && sm->kw != k.byte_jump && sm->kw != k.byte_extract &&
 		    sm->kw != k.isdataat && sm->kw != k.bsize && sm->kw != k.urilen &&
 		    sm->kw != k.base64_decode && !(detect_keywords[sm->kw].flags & KW_TRANSFORM))
-			return false;
-	return true;
+			return sm;
+	return NULL;
+}
+
+bool detect_match_supported(const struct sigmatch *sm)
+{
+	return !detect_match_unsupported(sm);
 }

@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "detect-engine.h"
 #include "detect-parse.h"
 #include "eve.h"
 #include "sensor.h"
@@ -58,7 +59,8 @@ static void usage(FILE *out)
 "  -T                 check the configuration, report every problem, and exit\n"
 "  -S FILE           load rules from FILE instead of rule-files (repeatable)\n"
 "  -s FILE           load rules from FILE besides rule-files (repeatable)\n"
-"  --dump-rejected    load the rules, print every rejected one, and exit\n"
+"  --dump-rejected    load the rules, print every rejected one (and every one\n"
+"                     loaded but not matched yet), and exit\n"
 "  --summary          print a short summary of what was seen at the end\n"
 "  --dump-config      print every configuration key with its default and meaning\n"
 "  -v                 more diagnostics (repeat for debug)\n"
@@ -429,8 +431,10 @@ int main(int argc, char **argv)
 	if (!rules && !no_rules)
 		goto out;
 	if (c.dump_rejected) {
-		if (rules)
+		if (rules) {
 			ruleset_dump_rejected(rules, stdout);
+			detect_engine_dump_left_out(rules, stdout);
+		}
 		rc = 0;
 		goto out;
 	}
