@@ -85,6 +85,7 @@ struct erule {
 	uint8_t tx;                 /* matched on transactions of this app_proto, 0: packets */
 	bool ip_only;               /* addresses and ports only: checked on the
 				       first packet of each direction of a flow */
+	bool sup;                   /* threshold.config may suppress its alerts */
 	bool pf;                    /* pf_pair is set: */
 	uint16_t pf_pair;           /* two bytes (lower case) the payload must hold */
 	uint8_t tx_dir;             /* 0: when the request is done, 1: the response */
@@ -594,6 +595,11 @@ struct detect_engine *detect_engine_new(const struct ruleset *rs, detect_alert_f
 		for (const struct sigmatch *sm = r->post.head; sm; sm = sm->next)
 			if (sm->kw == de->kw_threshold || sm->kw == de->kw_dfilter)
 				e->thr = sm->ctx;
+		uint32_t gid = r->gid ? r->gid : 1;
+		const struct detect_threshold *cfg = detect_thrcfg_threshold(rs->thrcfg, gid, r->sid);
+		if (cfg)
+			e->thr = cfg;
+		e->sup = detect_thrcfg_suppresses(rs->thrcfg, gid, r->sid);
 		if (e->tx) {
 			uint32_t **l = &de->txr[e->tx];
 			if (!*l && !(*l = calloc(rs->nrules, sizeof(**l))))
@@ -1090,6 +1096,45 @@ static bool thr_pass(struct detect_engine *de, const struct erule *e, const stru
 
 /* ---- HTTP transactions ---- */
 
+/* What a rule does once it matched, before it alerts: flowbits, flowint. */
+static void post_match(struct detect_engine *de, const struct rule *r, struct flow *f)
+{
+	for (const struct sigmatch *sm = r->post.head; sm; sm = sm->next)
+		if (sm->kw == de->kw_flowbits)
+			flowbits_apply(de, sm->ctx, f);
+		else if (sm->kw == de->kw_flowint)
+			flowint_apply(de, sm->ctx, f);
+}
+
+/*
+ * Rule e matched, from src to dst (for suppressions): its post-match
+ * actions, its threshold, then a pass (true: stop inspecting; the flow's
+ * inspection too when pass_flow) or an alert.
+ */
+static bool matched(struct detect_engine *de, const struct erule *e, const struct packet *p,
+		    struct flow *f, int dir, const struct detect_tx *t, const struct ot_addr *src,
+		    const struct ot_addr *dst, bool pass_flow)
+{
+	const struct rule *r = e->r;
+	post_match(de, r, f);
+	if (e->thr && !thr_pass(de, e, p))
+		return false;
+	if (r->action == ACTION_PASS) {
+		struct flow_detect *fd = f && pass_flow ? fd_get(f) : NULL;
+		if (fd)
+			fd->passed = true;
+		return true;
+	}
+	if (r->noalert || (e->sup && detect_thrcfg_suppressed(de->rs->thrcfg, r->gid ? r->gid : 1,
+							      r->sid, src, dst, p->ip_ver)))
+		return false;
+	if (f)
+		f->alerted = true;
+	if (de->alert)
+		de->alert(de->arg, r, p, f, dir, t);
+	return false;
+}
+
 /* flow, flowbits and app-layer-protocol of a rule checked on side stage of a transaction */
 static bool tx_pkt_match(const struct detect_engine *de, const struct erule *e,
 			 const struct packet *p, const struct flow *f, int stage)
@@ -1108,16 +1153,6 @@ static bool tx_pkt_match(const struct detect_engine *de, const struct erule *e,
 		}
 	}
 	return true;
-}
-
-/* What a rule does once it matched, before it alerts: flowbits, flowint. */
-static void post_match(struct detect_engine *de, const struct rule *r, struct flow *f)
-{
-	for (const struct sigmatch *sm = r->post.head; sm; sm = sm->next)
-		if (sm->kw == de->kw_flowbits)
-			flowbits_apply(de, sm->ctx, f);
-		else if (sm->kw == de->kw_flowint)
-			flowint_apply(de, sm->ctx, f);
 }
 
 /* Does some instance of buffer b of t hold the rule's list for it? */
@@ -1167,22 +1202,9 @@ static void inspect_tx(struct detect_engine *de, const struct packet *p, struct 
 			hit = tx_buffer_match(de, r, t, DBUF_PAYLOAD, stage);
 		for (int b = 0; b < e->nbufs && hit; b++)
 			hit = tx_buffer_match(de, r, t, e->bufs[b], stage);
-		if (!hit)
-			continue;
-		post_match(de, r, f);
-		if (e->thr && !thr_pass(de, e, p))
-			continue;
-		if (r->action == ACTION_PASS) {
-			struct flow_detect *fd = fd_get(f);
-			if (fd)
-				fd->passed = true;
+		if (hit && matched(de, e, p, f, stage ^ f->app_flip, t, stage ? sa : ca,
+				   stage ? ca : sa, true))
 			return;
-		}
-		if (r->noalert)
-			continue;
-		f->alerted = true;
-		if (de->alert)
-			de->alert(de->arg, r, p, f, stage ^ f->app_flip, t);
 	}
 }
 
@@ -1298,25 +1320,10 @@ void detect_packet(struct detect_engine *de, const struct packet *p, struct flow
 			if (!detect_match_buffer(&de->m, pl, p->payload, p->payload_len))
 				continue;
 		}
-		post_match(de, r, f);
-		if (e->thr && !thr_pass(de, e, p))
-			continue;
-		if (r->action == ACTION_PASS) {
-			/*
-			 * A pass rule ends inspection of the packet; an IP-only
-			 * one (nothing but addresses and ports) that of its flow.
-			 */
-			struct flow_detect *fd = f && e->ip_only ? fd_get(f) : NULL;
-			if (fd)
-				fd->passed = true;
+		/* a pass rule ends inspection of the packet; an IP-only one
+		   (nothing but addresses and ports) that of its flow */
+		if (matched(de, e, p, f, p->dir, NULL, &p->src, &p->dst, e->ip_only))
 			return;
-		}
-		if (r->noalert)
-			continue;
-		if (f)
-			f->alerted = true;
-		if (de->alert)
-			de->alert(de->arg, r, p, f, p->dir, NULL);
 	}
 }
 

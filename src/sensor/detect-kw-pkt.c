@@ -7,6 +7,7 @@
  */
 #include <netinet/in.h>
 #include <netdb.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -226,15 +227,14 @@ int kw_stream_size_setup(struct rule_parse *rp, const char *value)
 	return 0;
 }
 
-static int rate(struct rule_parse *rp, const char *value, bool filter)
+int detect_threshold_parse(const char *value, bool filter, struct detect_threshold *out,
+			   char *err, size_t errlen)
 {
 	char buf[256];
-	if (strlen(value) >= sizeof(buf))
-		return kw_err(rp, "value too long");
-	for (struct sigmatch *sm = rp->r->post.head; sm; sm = sm->next)
-		if (!strcmp(detect_keywords[sm->kw].name, "threshold") ||
-		    !strcmp(detect_keywords[sm->kw].name, "detection_filter"))
-			return kw_err(rp, "only one threshold or detection_filter per rule");
+	if (strlen(value) >= sizeof(buf)) {
+		snprintf(err, errlen, "value too long");
+		return -1;
+	}
 	strcpy(buf, value);
 	struct detect_threshold t = { .type = filter ? THR_DETECTION_FILTER : 0xff, .track = 0xff };
 	bool have_count = false, have_secs = false;
@@ -252,8 +252,10 @@ static int rate(struct rule_parse *rp, const char *value, bool filter)
 				t.type = THR_THRESHOLD;
 			else if (!strncmp(arg, "both", 4) && !arg[4 + strspn(arg + 4, " ")])
 				t.type = THR_BOTH;
-			else
-				return kw_err(rp, "type '%.16s': expected limit, threshold or both", arg);
+			else {
+				snprintf(err, errlen, "type '%.16s': expected limit, threshold or both", arg);
+				return -1;
+			}
 		} else if (kl == 5 && !strncmp(o, "track", 5)) {
 			static const char *const by[] = { "by_src", "by_dst", "by_rule", "by_both" };
 			t.track = 0xff;
@@ -261,8 +263,11 @@ static int rate(struct rule_parse *rp, const char *value, bool filter)
 				if (!strncmp(arg, by[i], strlen(by[i])) &&
 				    !arg[strlen(by[i]) + strspn(arg + strlen(by[i]), " ")])
 					t.track = (uint8_t)i;
-			if (t.track == 0xff)
-				return kw_err(rp, "track '%.16s': expected by_src, by_dst, by_rule or by_both", arg);
+			if (t.track == 0xff) {
+				snprintf(err, errlen,
+					 "track '%.16s': expected by_src, by_dst, by_rule or by_both", arg);
+				return -1;
+			}
 		} else if (kl == 5 && !strncmp(o, "count", 5) && detect_parse_u64(arg, UINT32_MAX, &v) == 0) {
 			t.count = (uint32_t)v;
 			have_count = true;
@@ -270,12 +275,28 @@ static int rate(struct rule_parse *rp, const char *value, bool filter)
 			t.seconds = (uint32_t)v;
 			have_secs = true;
 		} else {
-			return kw_err(rp, "'%.32s': expected %strack, count and seconds", o,
-				      filter ? "" : "type, ");
+			snprintf(err, errlen, "'%.32s': expected %strack, count and seconds", o,
+				 filter ? "" : "type, ");
+			return -1;
 		}
 	}
-	if (t.type == 0xff || t.track == 0xff || !have_count || !have_secs)
-		return kw_err(rp, "needs %strack, count and seconds", filter ? "" : "type, ");
+	if (t.type == 0xff || t.track == 0xff || !have_count || !have_secs) {
+		snprintf(err, errlen, "needs %strack, count and seconds", filter ? "" : "type, ");
+		return -1;
+	}
+	*out = t;
+	return 0;
+}
+
+static int rate(struct rule_parse *rp, const char *value, bool filter)
+{
+	for (struct sigmatch *sm = rp->r->post.head; sm; sm = sm->next)
+		if (!strcmp(detect_keywords[sm->kw].name, "threshold") ||
+		    !strcmp(detect_keywords[sm->kw].name, "detection_filter"))
+			return kw_err(rp, "only one threshold or detection_filter per rule");
+	struct detect_threshold t;
+	if (detect_threshold_parse(value, filter, &t, rp->err, rp->errlen) < 0)
+		return -1;
 	struct detect_threshold *d = malloc(sizeof(*d));
 	if (!d || rule_add_match(&rp->r->post, rp->kw, d) < 0) {
 		free(d);

@@ -212,6 +212,7 @@ void ruleset_free(struct ruleset *rs)
 	free(rs->sidkeys);
 	free(rs->sidvals);
 	detect_classes_free(rs->classes);
+	detect_thrcfg_free(rs->thrcfg);
 	free(rs);
 }
 

@@ -78,10 +78,35 @@ struct ruleset {
 	uint32_t *sidvals;
 	size_t sidcap;
 	bool quiet;                 /* do not log each rejection (tests, fuzzing) */
+	struct detect_thrcfg *thrcfg;   /* threshold.config, owned; NULL none */
 };
 
 /* Strip blanks (and a trailing CR/LF) from both ends of s, in place. */
 char *detect_trim(char *s);
+
+/* "type T, track by_X, count N, seconds S" (filter: detection_filter,
+ * without type) into out; -1 with a message in err. */
+int detect_threshold_parse(const char *value, bool filter, struct detect_threshold *out,
+			   char *err, size_t errlen);
+
+/* ---- threshold.config (detect-threshold.c) ---- */
+
+struct detect_thrcfg;
+/* Read a threshold.config into rs (entries add up over calls); bad lines
+ * are reported with file:line and skipped.  -1 when it cannot be read. */
+int detect_thrcfg_load(struct ruleset *rs, const char *path, const struct detect_vars *vars);
+/* The same from an open file, named path in messages. */
+int detect_thrcfg_read(struct ruleset *rs, FILE *f, const char *path,
+		       const struct detect_vars *vars);
+void detect_thrcfg_free(struct detect_thrcfg *c);
+/* The threshold / event_filter for rule (gid, sid), the most specific; NULL none. */
+const struct detect_threshold *detect_thrcfg_threshold(const struct detect_thrcfg *c,
+						       uint32_t gid, uint32_t sid);
+/* Is some suppress entry about rule (gid, sid)? */
+bool detect_thrcfg_suppresses(const struct detect_thrcfg *c, uint32_t gid, uint32_t sid);
+/* Does one suppress the alert of rule (gid, sid) from src to dst? */
+bool detect_thrcfg_suppressed(const struct detect_thrcfg *c, uint32_t gid, uint32_t sid,
+			      const struct ot_addr *src, const struct ot_addr *dst, int ip_ver);
 /* Split buf in place at each sep into at most max trimmed pieces in tok[];
  * the number of pieces, or -1 when there are more than max. */
 int detect_split(char *buf, char sep, char **tok, int max);

@@ -366,6 +366,9 @@ static struct ruleset *load_rules(const struct cli *c, const struct ot_config *c
 	for (int i = 0; i < c->nrules_s; i++)
 		if (ruleset_load_file(rs, c->rules_s[i], vars) < 0)
 			bad++;
+	const char *thr = cfg_str(cfg, "threshold-file");
+	if (thr && detect_thrcfg_load(rs, thr, vars) < 0)
+		bad++;
 	if (bad)
 		goto fail;
 	size_t total = rs->nrules + rs->nrej;

@@ -71,6 +71,7 @@ const struct cfg_key sensor_cfg_keys[] = {
 	{ "rule-files", CFG_LIST, NULL, 0, 0, "rule files to load (-S replaces, -s adds)" },
 	{ "classification-file", CFG_STR, NULL, 0, 0, "classification.config (default: the one next to the rules, if any)" },
 	{ "reference-config-file", CFG_STR, NULL, 0, 0, "reference.config (default: the one next to the rules, if any)" },
+	{ "threshold-file", CFG_STR, NULL, 0, 0, "threshold.config: thresholds and suppressions by gen_id/sig_id" },
 	{ "vars.address-groups.HOME_NET", CFG_STR, NULL, 0, 0, "the networks protected (default [192.168.0.0/16,10.0.0.0/8,172.16.0.0/12])" },
 	{ "vars.address-groups.EXTERNAL_NET", CFG_STR, NULL, 0, 0, "the other networks (default !$HOME_NET)" },
 	{ "vars.address-groups.HTTP_SERVERS", CFG_STR, NULL, 0, 0, "address group for rules (default $HOME_NET)" },

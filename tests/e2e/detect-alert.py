@@ -141,6 +141,42 @@ def et_tshark(sensor, t, check):
           [a["alert"]["signature_id"] for a in alerts] == [2012811] * len(tk))
 
 
+def thresholds(sensor, t, check):
+    """threshold.config tunes ET Open's .tk rule (3 alerts on tk.pcap): a
+    limit lets one through, a suppression by source or for every rule of
+    gen_id 1 none, a suppression of another source all three; broken lines
+    are reported with file and line and the rest still applies."""
+    rules = [os.path.join(SHARED, "data", "rules", "et-open", "emerging-dns.rules")]
+    pcap = os.path.join(SHARED, "data", "pcaps", "ndpi", "tk.pcap")
+    cases = [
+        ("limit", "threshold gen_id 1, sig_id 2012811, type limit, track by_src, count 1, "
+                  "seconds 3600\n", 1),
+        ("sup-src", "suppress gen_id 1, sig_id 2012811, track by_src, ip 192.168.1.178\n", 0),
+        ("sup-other", "suppress gen_id 1, sig_id 2012811, track by_either, ip [10.0.0.0/8]\n", 3),
+        ("sup-all", "# every rule\nsuppress gen_id 1, sig_id 0\n", 0),
+        ("broken", "rate_filter gen_id 1, sig_id 2012811, track by_src, count 1, seconds 1, "
+                   "new_action drop, timeout 10\nthreshold gen_id 1\n"
+                   "event_filter gen_id 1, sig_id 2012811, type limit, track by_dst, count 2, "
+                   "seconds 60\n", 2),
+    ]
+    for name, text, want in cases:
+        conf = os.path.join(t, name + ".threshold.config")
+        with open(conf, "w") as f:
+            f.write(text)
+        out = os.path.join(t, "thr-" + name)
+        os.makedirs(out)
+        args = [sensor, "-r", pcap, "-l", out, "--set", "threshold-file=" + conf]
+        for r in rules:
+            args += ["-S", r]
+        p = subprocess.run(args, capture_output=True, text=True)
+        with open(os.path.join(out, "eve.json")) as f:
+            n = sum(1 for e in map(json.loads, f) if e["event_type"] == "alert")
+        ok = p.returncode == 0 and n == want
+        if name == "broken":
+            ok = ok and (conf + ":1: rate_filter") in p.stderr and (conf + ":2: ") in p.stderr
+        check("threshold.config %s: %d alerts (got %d)" % (name, want, n), ok)
+
+
 def main():
     sensor = os.path.abspath(sys.argv[1])
     check = Checks()
@@ -211,6 +247,7 @@ def main():
         start_rule(sensor, t, check)
         stream_size_rule(sensor, t, check)
         et_tshark(sensor, t, check)
+        thresholds(sensor, t, check)
         # the rules of a test that expects no alert at all (bug-2769: the pcre never matches)
         rc, alerts = run(sensor, "bug-2769", t)
         check("bug-2769: no alert", rc == 0 and alerts == [])

@@ -6,7 +6,9 @@
  * The input is loaded as a rule file (several lines, continuation lines,
  * comments) against the default variables and a small classification
  * table, then a few header expressions are also parsed directly as address
- * and port sets, and every loaded rule's sets are matched once.
+ * and port sets, and every loaded rule's sets are matched once.  The same
+ * text is read as a threshold.config (operators write those by hand), and
+ * its entries are asked about every loaded rule.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -69,6 +71,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (port_set_parse(&ps, line, vars, err, sizeof(err)) == 0) {
 		(void)port_set_match(&ps, 443);
 		port_set_clear(&ps);
+	}
+	FILE *f = fmemopen((void *)data, size, "r");
+	if (f) {
+		detect_thrcfg_read(rs, f, "fuzz.threshold.config", vars);
+		fclose(f);
+		for (size_t i = 0; i < rs->nrules; i++) {
+			const struct rule *r = rs->rules[i];
+			(void)detect_thrcfg_threshold(rs->thrcfg, r->gid, r->sid);
+			(void)detect_thrcfg_suppressed(rs->thrcfg, r->gid, r->sid, &a, &a, 4);
+		}
+		(void)detect_thrcfg_suppressed(rs->thrcfg, 1, 1, &a, &a, 6);
 	}
 	ruleset_free(rs);
 	return 0;
