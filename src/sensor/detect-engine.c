@@ -105,7 +105,6 @@ struct thr_slot {
 struct flow_detect {
 	uint32_t bits[FLOWBITS_MAX / 32];
 	uint64_t tx_next[2];        /* first HTTP tx not inspected yet: request, response */
-	bool passed;                /* a pass rule matched: no more inspection */
 	uint64_t fi_set;            /* flowints that have a value */
 	uint64_t fi[FLOWINT_MAX];
 };
@@ -1120,9 +1119,8 @@ static bool matched(struct detect_engine *de, const struct erule *e, const struc
 	if (e->thr && !thr_pass(de, e, p))
 		return false;
 	if (r->action == ACTION_PASS) {
-		struct flow_detect *fd = f && pass_flow ? fd_get(f) : NULL;
-		if (fd)
-			fd->passed = true;
+		if (f && pass_flow)
+			f->passed = true;
 		return true;
 	}
 	if (r->noalert || (e->sup && detect_thrcfg_suppressed(de->rs->thrcfg, r->gid ? r->gid : 1,
@@ -1220,7 +1218,7 @@ static void detect_http(struct detect_engine *de, const struct packet *p, struct
 	if (!de->ntxr[APP_HTTP] || f->parser != &app_parser_http || !f->app_state)
 		return;
 	struct flow_detect *fd = fd_get(f);
-	if (!fd || fd->passed)
+	if (!fd || f->passed)
 		return;
 	const void *st = f->app_state;
 	uint64_t first = http_state_tx_first(st), end = http_state_tx_end(st);
@@ -1243,7 +1241,7 @@ static void detect_http(struct detect_engine *de, const struct packet *p, struct
 				break;
 			struct detect_tx t = { APP_HTTP, (int64_t)id, tx };
 			inspect_tx(de, p, f, &t, stage, 0);
-			if (fd->passed)
+			if (f->passed)
 				return;
 		}
 		fd->tx_next[stage] = id;
@@ -1267,7 +1265,7 @@ void detect_tx(struct detect_engine *de, const struct packet *p, struct flow *f,
 	       const struct detect_tx *t, int dir, unsigned progress)
 {
 	struct packet fp;
-	if (!de || t->proto >= APP_PROTO_MAX || !de->ntxr[t->proto] || detect_flow_passed(f))
+	if (!de || t->proto >= APP_PROTO_MAX || !de->ntxr[t->proto] || f->passed)
 		return;
 	if (!p) {
 		flow_packet(f, &fp);
@@ -1276,15 +1274,9 @@ void detect_tx(struct detect_engine *de, const struct packet *p, struct flow *f,
 	inspect_tx(de, p, f, t, dir, progress);
 }
 
-bool detect_flow_passed(const struct flow *f)
-{
-	const struct flow_detect *fd = f->detect;
-	return fd && fd->passed;
-}
-
 void detect_packet(struct detect_engine *de, const struct packet *p, struct flow *f)
 {
-	if (!de || !de->nrules || !p->ip_ver || (f && detect_flow_passed(f)))
+	if (!de || !de->nrules || !p->ip_ver || (f && f->passed))
 		return;
 	if (f)
 		detect_http(de, p, f, false);

@@ -120,8 +120,6 @@ void detect_tx(struct detect_engine *de, const struct packet *p, struct flow *f,
 
 /* A flow ends (after the app layer's flow_end): match what that completed. */
 void detect_flow_end(struct detect_engine *de, struct flow *f);
-/* Did a pass rule match on the flow (EVE flow "action":"pass")? */
-bool detect_flow_passed(const struct flow *f);
 /* Free what detection kept on a flow that ends. */
 void detect_flow_free(struct flow *f);
 

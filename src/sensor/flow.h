@@ -40,6 +40,7 @@ struct flow {
 	uint8_t tcp_flags[2];       /* OR of all TCP flags seen, per direction */
 	uint8_t vlan_cnt;
 	bool alerted;
+	bool passed;                /* a pass rule matched: detection stopped for the flow */
 	uint8_t icmp_type, icmp_code;   /* of the first packet (ICMP flows) */
 	uint8_t icmp_resp_type, icmp_resp_code;  /* of the first reply */
 	bool icmp_query;            /* ICMP request/reply flow: icmp_client asked */

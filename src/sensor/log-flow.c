@@ -102,6 +102,8 @@ void log_flow(struct jw *w, const struct flow *f, enum flow_end_reason reason)
 	jw_str(w, "state", flow_state_name(f));
 	jw_str(w, "reason", reason_name(reason));
 	jw_bool(w, "alerted", f->alerted);
+	if (f->passed)
+		jw_str(w, "action", "pass");
 	if (f->parser && f->parser->tx_count && f->app_state)
 		jw_uint(w, "tx_cnt", f->parser->tx_count(f->app_state));
 	jw_obj_close(w);
