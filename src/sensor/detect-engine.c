@@ -55,6 +55,7 @@
 #include "app-http.h"
 #include "detect-appbuf.h"
 #include "detect-parse.h"
+#include "detect-xbits.h"
 #include "stream.h"
 #include "../lib/util.h"
 
@@ -126,12 +127,13 @@ struct detect_engine {
 	char **finames;             /* sorted flowint names */
 	size_t nfi;
 	struct thr_slot *thr;
+	struct xbits_table *xb;     /* made when some rule uses xbits */
 	detect_alert_fn alert;
 	void *arg;
 	/* keyword indexes */
 	int kw_flow, kw_flowbits, kw_flowint, kw_ttl, kw_itype, kw_icode, kw_ip_proto, kw_flags, kw_ack,
 	    kw_seq, kw_window, kw_id, kw_icmp_id, kw_icmp_seq, kw_fragbits, kw_dsize,
-	    kw_alproto, kw_threshold, kw_dfilter, kw_tag, kw_stream_size;
+	    kw_alproto, kw_threshold, kw_dfilter, kw_tag, kw_stream_size, kw_xbits;
 };
 
 /* ---- building ---- */
@@ -367,7 +369,8 @@ static int rule_supported(const struct detect_engine *de, const struct rule *r, 
 			return left_out(w, "no parser gives its buffers for its protocol yet", -1);
 		if (tx_sides(r, e, resp, req_only) < 0)
 			return left_out(w, "its buffers and its flow direction contradict", -1);
-		const int ok[] = { de->kw_flow, de->kw_flowbits, de->kw_flowint, de->kw_alproto };
+		const int ok[] = { de->kw_flow, de->kw_flowbits, de->kw_flowint, de->kw_alproto,
+				   de->kw_xbits };
 		if ((k = kw_outside(&r->pkt, ok, OT_ARRAY_LEN(ok))) >= 0)
 			return left_out(w, "not matched on app-layer transactions yet", k);
 	}
@@ -375,12 +378,12 @@ static int rule_supported(const struct detect_engine *de, const struct rule *r, 
 		de->kw_flow, de->kw_flowbits, de->kw_flowint, de->kw_ttl, de->kw_itype,
 		de->kw_icode, de->kw_ip_proto, de->kw_flags, de->kw_ack, de->kw_seq,
 		de->kw_window, de->kw_id, de->kw_icmp_id, de->kw_icmp_seq, de->kw_fragbits,
-		de->kw_dsize, de->kw_alproto, de->kw_stream_size,
+		de->kw_dsize, de->kw_alproto, de->kw_stream_size, de->kw_xbits,
 	};
 	if ((k = kw_outside(&r->pkt, pk, OT_ARRAY_LEN(pk))) >= 0)
 		return left_out(w, "not matched yet", k);
 	const int po[] = { de->kw_flowbits, de->kw_flowint, de->kw_threshold, de->kw_dfilter,
-			   de->kw_tag };
+			   de->kw_tag, de->kw_xbits };
 	if ((k = kw_outside(&r->post, po, OT_ARRAY_LEN(po))) >= 0)
 		return left_out(w, "not matched yet", k);
 	return e->tx ? 2 : 1;
@@ -470,6 +473,7 @@ static void find_kws(struct detect_engine *de)
 	de->kw_dfilter = detect_keyword_find("detection_filter");
 	de->kw_tag = detect_keyword_find("tag");
 	de->kw_stream_size = detect_keyword_find("stream_size");
+	de->kw_xbits = detect_keyword_find("xbits");
 }
 
 void detect_engine_dump_left_out(const struct ruleset *rs, FILE *out)
@@ -588,9 +592,13 @@ struct detect_engine *detect_engine_new(const struct ruleset *rs, detect_alert_f
 		if (!e->tx)
 			set_prefilter(de, e);
 		e->ip_only = !e->tx && !r->bufs[DBUF_PAYLOAD].head && !r->pkt.head;
-		for (const struct sigmatch *sm = r->post.head; sm; sm = sm->next)
-			if (sm->kw == de->kw_flowbits || sm->kw == de->kw_flowint)
+		for (const struct sigmatch *sm = r->post.head; sm; sm = sm->next) {
+			if (sm->kw == de->kw_flowbits || sm->kw == de->kw_flowint ||
+			    sm->kw == de->kw_xbits)
 				e->ip_only = false;
+			if (sm->kw == de->kw_xbits && !de->xb && !(de->xb = xbits_new()))
+				goto err;
+		}
 		for (const struct sigmatch *sm = r->post.head; sm; sm = sm->next)
 			if (sm->kw == de->kw_threshold || sm->kw == de->kw_dfilter)
 				e->thr = sm->ctx;
@@ -648,6 +656,7 @@ void detect_engine_free(struct detect_engine *de)
 	detect_match_ctx_destroy(&de->m);
 	free(de->fbnames);
 	free(de->finames);
+	xbits_free(de->xb);
 	for (int i = 0; i < APP_PROTO_MAX; i++)
 		free(de->txr[i]);
 	detect_appbuf_free(&de->ab);
@@ -929,6 +938,12 @@ static bool pkt_match(const struct detect_engine *de, const struct sigmatch *sm,
 		return flowbits_test(de, sm->ctx, f);
 	if (k == de->kw_flowint)
 		return flowint_test(de, sm->ctx, f);
+	if (k == de->kw_xbits) {
+		const struct detect_xbits *x = sm->ctx;
+		struct xbits_key xk = { p->src, p->dst, p->ip_ver, x->track };
+		bool set = xbits_isset(de->xb, xbits_name(x->name), &xk, (uint64_t)p->ts.tv_sec);
+		return x->op == FB_ISSET ? set : !set;
+	}
 	if (k == de->kw_ttl)
 		return p->ip_ver && detect_num_match(n, p->ttl);
 	if (k == de->kw_itype)
@@ -1095,14 +1110,24 @@ static bool thr_pass(struct detect_engine *de, const struct erule *e, const stru
 
 /* ---- HTTP transactions ---- */
 
-/* What a rule does once it matched, before it alerts: flowbits, flowint. */
-static void post_match(struct detect_engine *de, const struct rule *r, struct flow *f)
+/* What a rule does once it matched, before it alerts: flowbits, flowint, xbits. */
+static void post_match(struct detect_engine *de, const struct rule *r, const struct packet *p,
+		       struct flow *f)
 {
-	for (const struct sigmatch *sm = r->post.head; sm; sm = sm->next)
-		if (sm->kw == de->kw_flowbits)
+	for (const struct sigmatch *sm = r->post.head; sm; sm = sm->next) {
+		if (sm->kw == de->kw_flowbits) {
 			flowbits_apply(de, sm->ctx, f);
-		else if (sm->kw == de->kw_flowint)
+		} else if (sm->kw == de->kw_flowint) {
 			flowint_apply(de, sm->ctx, f);
+		} else if (sm->kw == de->kw_xbits) {
+			const struct detect_xbits *x = sm->ctx;
+			static const int op[] = { [FB_SET] = XB_SET, [FB_UNSET] = XB_UNSET,
+						  [FB_TOGGLE] = XB_TOGGLE };
+			struct xbits_key xk = { p->src, p->dst, p->ip_ver, x->track };
+			xbits_apply(de->xb, xbits_name(x->name), &xk, op[x->op], x->expire,
+				    (uint64_t)p->ts.tv_sec);
+		}
+	}
 }
 
 /*
@@ -1115,7 +1140,7 @@ static bool matched(struct detect_engine *de, const struct erule *e, const struc
 		    const struct ot_addr *dst, bool pass_flow)
 {
 	const struct rule *r = e->r;
-	post_match(de, r, f);
+	post_match(de, r, p, f);
 	if (e->thr && !thr_pass(de, e, p))
 		return false;
 	if (r->action == ACTION_PASS) {

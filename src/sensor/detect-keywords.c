@@ -34,6 +34,7 @@ SETUP(kw_byte_test_setup); SETUP(kw_byte_jump_setup); SETUP(kw_byte_extract_setu
 
 SETUP(kw_flow_setup); SETUP(kw_flowbits_setup); SETUP(kw_flowint_setup);
 FREE(kw_flowbits_free); FREE(kw_flowint_free);
+SETUP(kw_xbits_setup); FREE(kw_xbits_free);
 
 SETUP(kw_ttl_setup); SETUP(kw_itype_setup); SETUP(kw_icode_setup); SETUP(kw_ip_proto_setup);
 SETUP(kw_flags_setup); SETUP(kw_ack_setup); SETUP(kw_seq_setup); SETUP(kw_window_setup);
@@ -96,6 +97,7 @@ const struct detect_kw detect_keywords[] = {
 	{ "flow", V, -1, kw_flow_setup, NULL, "direction and state of the flow" },
 	{ "flowbits", V, -1, kw_flowbits_setup, kw_flowbits_free, "flags kept on the flow" },
 	{ "flowint", V, -1, kw_flowint_setup, kw_flowint_free, "counters kept on the flow" },
+	{ "xbits", V, -1, kw_xbits_setup, kw_xbits_free, "flags on hosts or IP pairs, for a while" },
 	/* packets (detect-kw-pkt.c) */
 	{ "ttl", V, -1, kw_ttl_setup, NULL, "IP time to live" },
 	{ "itype", V, -1, kw_itype_setup, NULL, "ICMP type" },
@@ -115,7 +117,6 @@ const struct detect_kw detect_keywords[] = {
 	{ "tag", V, -1, kw_tag_setup, NULL, "log the packets that follow" },
 	{ "app-layer-protocol", V, -1, kw_app_layer_protocol_setup, NULL, "protocol of the flow" },
 	/* known, not supported yet */
-	{ "xbits", V, -1, NULL, NULL, "flags on hosts or IP pairs" },
 	{ "asn1", V, -1, NULL, NULL, "ASN.1 checks" },
 	{ "app-layer-event", V, -1, NULL, NULL, "a protocol parser's anomaly" },
 	{ "ipopts", V, -1, NULL, NULL, "IPv4 options" },

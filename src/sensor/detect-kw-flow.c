@@ -18,6 +18,8 @@ int kw_flowbits_setup(struct rule_parse *rp, const char *value);
 int kw_flowint_setup(struct rule_parse *rp, const char *value);
 void kw_flowbits_free(void *ctx);
 void kw_flowint_free(void *ctx);
+int kw_xbits_setup(struct rule_parse *rp, const char *value);
+void kw_xbits_free(void *ctx);
 
 static bool good_name(const char *s)
 {
@@ -156,6 +158,64 @@ int kw_flowbits_setup(struct rule_parse *rp, const char *value)
 	bool test = o == FB_ISSET || o == FB_ISNOTSET;
 	if (rule_add_match(test ? &rp->r->pkt : &rp->r->post, rp->kw, f) < 0) {
 		kw_flowbits_free(f);
+		return kw_err(rp, "out of memory");
+	}
+	return 0;
+}
+
+#define XBITS_EXPIRE 30         /* seconds, when a rule gives none */
+
+void kw_xbits_free(void *ctx)
+{
+	struct detect_xbits *x = ctx;
+	if (x)
+		free(x->name);
+	free(x);
+}
+
+int kw_xbits_setup(struct rule_parse *rp, const char *value)
+{
+	static const char *const ops[] = { "set", "isset", "isnotset", "toggle", "unset", "noalert" };
+	static const char *const tracks[] = { "ip_src", "ip_dst", "ip_pair" };
+	char buf[256], *tok[4];
+	if (strlen(value) >= sizeof(buf))
+		return kw_err(rp, "value too long");
+	strcpy(buf, value);
+	int n = detect_split(buf, ',', tok, 4);
+	int o = -1, tr = -1;
+	for (int i = 0; n > 0 && i < 6; i++)
+		if (!strcmp(tok[0], ops[i]))
+			o = i;
+	if (o < 0)
+		return kw_err(rp, "expected set, isset, isnotset, toggle, unset or noalert first");
+	if (o == FB_NOALERT) {
+		rp->r->noalert = true;
+		return 0;
+	}
+	if (n < 3 || !good_name(tok[1]) || strncmp(tok[2], "track ", 6))
+		return kw_err(rp, "expected '%s,<name>,track <ip_src|ip_dst|ip_pair>[,expire <s>]'",
+			      ops[o]);
+	const char *t = detect_trim(tok[2] + 6);
+	for (int i = 0; i < 3; i++)
+		if (!strcmp(t, tracks[i]))
+			tr = i;
+	if (tr < 0)
+		return kw_err(rp, "track '%.16s': expected ip_src, ip_dst or ip_pair", t);
+	uint64_t exp = XBITS_EXPIRE;
+	if (n == 4 && (strncmp(tok[3], "expire ", 7) ||
+		       detect_parse_u64(tok[3] + 7, UINT32_MAX, &exp) < 0 || !exp))
+		return kw_err(rp, "'%.32s': expected expire <seconds>", tok[3]);
+	struct detect_xbits *x = calloc(1, sizeof(*x));
+	if (!x || !(x->name = strdup(tok[1]))) {
+		free(x);
+		return kw_err(rp, "out of memory");
+	}
+	x->op = (uint8_t)o;
+	x->track = (uint8_t)tr;
+	x->expire = (uint32_t)exp;
+	bool test = o == FB_ISSET || o == FB_ISNOTSET;
+	if (rule_add_match(test ? &rp->r->pkt : &rp->r->post, rp->kw, x) < 0) {
+		kw_xbits_free(x);
 		return kw_err(rp, "out of memory");
 	}
 	return 0;

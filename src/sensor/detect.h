@@ -354,6 +354,14 @@ struct detect_flowbits {
 	size_t nnames;
 };
 
+/* xbits:<set|unset|toggle|isset|isnotset>,<name>,track <ip_src|ip_dst|ip_pair>[,expire <s>] */
+struct detect_xbits {
+	uint8_t op;                 /* FB_SET, FB_UNSET, FB_TOGGLE, FB_ISSET, FB_ISNOTSET */
+	uint8_t track;              /* 0 ip_src, 1 ip_dst, 2 ip_pair */
+	uint32_t expire;            /* seconds a set bit lasts */
+	char *name;
+};
+
 enum flowint_op {
 	FI_SET = 0, FI_ADD, FI_SUB, FI_EQ, FI_NE, FI_LT, FI_LE, FI_GT, FI_GE,
 	FI_ISSET, FI_NOTSET,

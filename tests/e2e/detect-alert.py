@@ -177,6 +177,27 @@ def thresholds(sensor, t, check):
         check("threshold.config %s: %d alerts (got %d)" % (name, want, n), ok)
 
 
+def xbits_rules(sensor, t, check):
+    """xbits on a host outlive its flow: each DNS query for whois.dot.tk
+    (tshark) marks the client, and each answer to it (a flow of its own)
+    sees the mark on its destination; not on its source, not on the pair."""
+    pcap = os.path.join(SHARED, "data", "pcaps", "ndpi", "tk.pcap")
+    answers = tshark(pcap, "dns.flags.response == 1", ["frame.number"])
+    rules = os.path.join(t, "xbits.rules")
+    with open(rules, "w") as f:
+        f.write('alert udp any any -> any 53 (msg:"asks"; content:"whois"; '
+                'xbits:set,asked,track ip_src,expire 3600; sid:50;)\n'
+                'alert udp any 53 -> any any (msg:"answer"; xbits:isset,asked,track ip_dst; sid:51;)\n'
+                'alert udp any 53 -> any any (msg:"src"; xbits:isset,asked,track ip_src; sid:52;)\n'
+                'alert udp any 53 -> any any (msg:"pair"; xbits:isset,asked,track ip_pair; sid:53;)\n'
+                'alert udp any 53 -> any any (msg:"unset"; xbits:isnotset,asked,track ip_dst; sid:54;)\n')
+    rc, alerts = et_alerts(sensor, t, "xbits", [rules], pcap)
+    got = sorted((a["pcap_cnt"], a["alert"]["signature_id"]) for a in alerts
+                 if a["alert"]["signature_id"] != 50)
+    check("xbits: every answer (tshark: %d) sees its client marked, nothing else" % len(answers),
+          rc == 0 and len(answers) > 0 and got == [(int(n[0]), 51) for n in answers])
+
+
 def main():
     sensor = os.path.abspath(sys.argv[1])
     check = Checks()
@@ -248,6 +269,7 @@ def main():
         stream_size_rule(sensor, t, check)
         et_tshark(sensor, t, check)
         thresholds(sensor, t, check)
+        xbits_rules(sensor, t, check)
         # the rules of a test that expects no alert at all (bug-2769: the pcre never matches)
         rc, alerts = run(sensor, "bug-2769", t)
         check("bug-2769: no alert", rc == 0 and alerts == [])
