@@ -11,9 +11,17 @@
  * whose response has not started (pipelining), and a transaction is logged
  * when both halves are complete, or at the end of the flow.
  *
+ * Bodies are read the way libhtp reads them, quirks included, since
+ * Suricata's rules and files see what libhtp delivers: transfer decoding
+ * here (lenient chunk sizes, "not chunked after all", response heads with
+ * CR or LF CR line ends, the bytes after a complete response), content
+ * decoding in http-body.c / http-decompress.c; each body is a file
+ * (file.c) logged as a fileinfo event when it ends.
+ *
  * Everything is bounded: line length, headers per message, bytes kept per
- * message and per flow (http-headers.c), open transactions, and bytes held
- * back while a CONNECT waits for its answer.  A gap makes the direction
+ * message and per flow (http-headers.c), decoders per body (charged to the
+ * flow), open transactions, and bytes held back while a CONNECT waits for
+ * its answer.  A gap makes the direction
  * close what it was reading and look for the next line that starts a
  * message.  After a CONNECT answered 2xx (or a 101) the bytes are a tunnel:
  * the parser logs the transaction, asks the core to detect the protocol
@@ -492,7 +500,7 @@ static void body_out(void *arg, const uint8_t *p, size_t n)
 	http_msg_keep_body(m, &o->st->mem, p, n);
 	if (tx->file[o->dir].state == FILE_NONE && body_is_file(tx, o->dir))
 		file_begin(tx, o->dir);
-	file_data(&tx->file[o->dir], n, false);
+	file_data(&tx->file[o->dir], n);
 }
 
 /* Transfer-decoded body bytes of direction dir. */
@@ -513,8 +521,7 @@ static void body_gap(struct http_tx *tx, int dir, uint64_t n)
 	struct app_file *f = &tx->file[dir];
 	if (f->state == FILE_NONE && body_is_file(tx, dir))
 		file_begin(tx, dir);
-	file_data(f, tx->body[dir].z ? 0 : n, false);
-	f->gaps = f->gaps || file_is_open(f);
+	file_gap(f, tx->body[dir].z ? 0 : n);
 }
 
 /* The head is complete and a body follows: set up its decoding. */

@@ -25,15 +25,16 @@ static void test_life_cycle(void **state)
 	assert_false(file_close(&f, FILE_CLOSED));   /* never opened: nothing to log */
 	file_open(&f, "a.txt", 5, 7, APP_TOCLIENT);
 	assert_true(file_is_open(&f));
-	file_data(&f, 10, false);
-	file_data(&f, 0, true);                       /* an empty gap is no gap */
+	file_data(&f, 10);
 	assert_false(f.gaps);
-	file_data(&f, 4, true);
+	file_gap(&f, 4);                              /* lost bytes count */
 	assert_true(f.gaps);
+	file_gap(&f, 0);                              /* a loss of unknown size */
 	assert_int_equal(f.size, 14);
 	assert_true(file_close(&f, FILE_TRUNCATED));
 	assert_false(file_close(&f, FILE_CLOSED));   /* closed once */
-	file_data(&f, 100, false);                    /* ignored once closed */
+	file_data(&f, 100);                           /* ignored once closed */
+	file_gap(&f, 100);
 	assert_int_equal(f.size, 14);
 	assert_string_equal(file_state_name(f.state), "TRUNCATED");
 	assert_int_equal(f.tx_id, 7);
@@ -92,7 +93,7 @@ static void test_event(void **state)
 	struct app_file f;
 	jw_init(&jw);
 	file_open(&f, "x\"\x01y", 4, 3, APP_TOCLIENT);
-	file_data(&f, 68, false);
+	file_data(&f, 68);
 	file_add_sid(&f, 2);
 	file_close(&f, FILE_CLOSED);
 	log_fileinfo(&ctx, "http", &f, proto_obj, "h.example");
