@@ -11,9 +11,17 @@
  * whose response has not started (pipelining), and a transaction is logged
  * when both halves are complete, or at the end of the flow.
  *
+ * Bodies are read the way libhtp reads them, quirks included, since
+ * Suricata's rules and files see what libhtp delivers: transfer decoding
+ * here (lenient chunk sizes, "not chunked after all", response heads with
+ * CR or LF CR line ends, the bytes after a complete response), content
+ * decoding in http-body.c / http-decompress.c; each body is a file
+ * (file.c) logged as a fileinfo event when it ends.
+ *
  * Everything is bounded: line length, headers per message, bytes kept per
- * message and per flow (http-headers.c), open transactions, and bytes held
- * back while a CONNECT waits for its answer.  A gap makes the direction
+ * message and per flow (http-headers.c), decoders per body (charged to the
+ * flow), open transactions, and bytes held back while a CONNECT waits for
+ * its answer.  A gap makes the direction
  * close what it was reading and look for the next line that starts a
  * message.  After a CONNECT answered 2xx (or a 101) the bytes are a tunnel:
  * the parser logs the transaction, asks the core to detect the protocol
@@ -123,6 +131,7 @@ enum pstate {
 	S_TRAILER,
 	S_CONNECT_WAIT,  /* CONNECT sent: hold request bytes until answered */
 	S_SKIP,          /* after a gap: skip lines until one starts a message */
+	S_FINAL,         /* response complete: the rest of its line may be body */
 	S_STOP,
 };
 
@@ -157,6 +166,7 @@ struct http_dir {
 	bool over;              /* the line just returned was cut */
 	bool blank;             /* the line just returned was only CRs: ignored */
 	int peek;               /* the byte after that line, -1 when not known yet */
+	bool lfcr;              /* a response head line ended in LF CR */
 	uint32_t line_len;
 	uint64_t raw;           /* bytes of the line being read, terminator included */
 	uint64_t left;          /* body or chunk bytes still to come */
@@ -496,7 +506,7 @@ static void body_out(void *arg, const uint8_t *p, size_t n)
 	http_msg_keep_body(m, &o->st->mem, p, n);
 	if (tx->file[o->dir].state == FILE_NONE && body_is_file(tx, o->dir))
 		file_begin(tx, o->dir);
-	file_data(&tx->file[o->dir], n, false);
+	file_data(&tx->file[o->dir], n);
 }
 
 /* Transfer-decoded body bytes of direction dir. */
@@ -517,8 +527,7 @@ static void body_gap(struct http_tx *tx, int dir, uint64_t n)
 	struct app_file *f = &tx->file[dir];
 	if (f->state == FILE_NONE && body_is_file(tx, dir))
 		file_begin(tx, dir);
-	file_data(f, tx->body[dir].z ? 0 : n, false);
-	f->gaps = f->gaps || file_is_open(f);
+	file_gap(f, tx->body[dir].z ? 0 : n);
 }
 
 /* The head is complete and a body follows: set up its decoding. */
@@ -612,6 +621,19 @@ static void msg_done(struct http_state *st, struct app_ctx *ctx, struct http_dir
 		req_done(st, ctx, tx);
 	else
 		res_done(st, ctx, tx);
+}
+
+/*
+ * A message ended as its framing said.  A response waits in S_FINAL for
+ * what follows in the same delivery (libhtp's RES_FINALIZE, see
+ * res_final()); a request is done at once.
+ */
+static void msg_complete(struct http_state *st, struct app_ctx *ctx, struct http_dir *d)
+{
+	if (d->dir == APP_TOCLIENT && d->tx)
+		d->st = S_FINAL;
+	else
+		msg_done(st, ctx, d);
 }
 
 static void req_host(struct http_state *st, struct app_ctx *ctx, struct http_tx *tx,
@@ -714,6 +736,12 @@ static bool take_line(struct http_dir *d, const uint8_t *p, size_t n, size_t *us
 		(*len)--;
 	if (!cr)
 		return true;
+	/* libhtp: in a response head, LF CR is one line end */
+	if (d->st == S_HEADERS && !by_cr && orig == *len && take < n && p[take] == '\r') {
+		(*used)++;
+		d->raw++;
+		d->lfcr = true;
+	}
 chomp:
 	while (*len && (*line)[*len - 1] == '\r')
 		(*len)--;
@@ -1008,7 +1036,7 @@ static void res_headers_done(struct http_state *st, struct app_ctx *ctx,
 		connect_release(st, ctx);
 	}
 	if (tx->method == M_HEAD || ((status == 204 || status == 304) && !framed)) {
-		res_done(st, ctx, tx);
+		msg_complete(st, ctx, d);
 		return;
 	}
 	body_start(st, ctx, tx, APP_TOCLIENT);
@@ -1028,7 +1056,7 @@ static void res_headers_done(struct http_state *st, struct app_ctx *ctx,
 		d->left = (uint64_t)m->cl;
 		d->st = S_BODY;
 	} else if (m->cl == 0) {
-		res_done(st, ctx, tx);
+		msg_complete(st, ctx, d);
 	} else {
 		d->st = S_BODY_CLOSE;
 	}
@@ -1179,7 +1207,7 @@ static void header_line(struct http_state *st, struct app_ctx *ctx,
 	if (len)
 		return;
 	if (d->st == S_TRAILER)
-		msg_done(st, ctx, d);
+		msg_complete(st, ctx, d);
 	else if (dir == APP_TOSERVER)
 		req_headers_done(st, ctx, d);
 	else
@@ -1311,7 +1339,7 @@ static size_t body_data(struct http_state *st, struct app_ctx *ctx,
 		if (d->st == S_CHUNK_DATA)
 			d->st = S_CHUNK_END;
 		else
-			msg_done(st, ctx, d);
+			msg_complete(st, ctx, d);
 	}
 	return k;
 }
@@ -1396,6 +1424,50 @@ static bool chunk_not_size(struct http_state *st, struct app_ctx *ctx,
 	return true;
 }
 
+/*
+ * The line after a complete response is known (or no more will come): if
+ * it does not start a status line, libhtp takes it as more of the body
+ * ("unexpected response body": the "\r\n" some servers send after one,
+ * say); else it is the next response's first line, read again as such
+ * (the part in d->line stays there).  The response is done either way.
+ * Returns true when p was taken as body.
+ */
+static bool res_final_line(struct http_state *st, struct app_ctx *ctx, struct http_dir *d,
+			   const uint8_t *p, size_t n)
+{
+	struct http_tx *tx = d->tx;
+	bool body = status_prefix(d->line, d->line_len, p, n) != 1;
+	if (body) {
+		body_in(st, tx, APP_TOCLIENT, d->line, d->line_len);
+		body_in(st, tx, APP_TOCLIENT, p, n);
+		tx->res.body_len += d->line_len + n;
+		d->line_len = 0;
+		d->line_over = false;
+		d->raw = 0;
+	}
+	res_done(st, ctx, tx);
+	return body;
+}
+
+/*
+ * After a complete response libhtp reads on to the end of the line, when
+ * bytes follow in the same delivery (see res_final_line); the line may
+ * span deliveries.  Returns what it consumed.
+ */
+static size_t res_final(struct http_state *st, struct app_ctx *ctx, struct http_dir *d,
+			const uint8_t *p, size_t n)
+{
+	const uint8_t *lf = memchr(p, '\n', n);
+	if (!lf && d->line_len + n < HTTP_LINE_MAX) {
+		memcpy(d->line + d->line_len, p, n);
+		d->line_len += (uint32_t)n;
+		d->raw += n;
+		return n;
+	}
+	size_t k = lf ? (size_t)(lf - p) + 1 : n;
+	return res_final_line(st, ctx, d, p, k) ? k : 0;
+}
+
 static void feed(struct http_state *st, struct app_ctx *ctx, int dir,
 		 const uint8_t *p, size_t n)
 {
@@ -1409,6 +1481,9 @@ static void feed(struct http_state *st, struct app_ctx *ctx, int dir,
 			return;
 		case S_CONNECT_WAIT:
 			pending_add(st, p, n);
+			break;
+		case S_FINAL:
+			used = res_final(st, ctx, d, p, n);
 			break;
 		case S_BODY:
 		case S_BODY_CLOSE:
@@ -1426,15 +1501,25 @@ static void feed(struct http_state *st, struct app_ctx *ctx, int dir,
 			}
 			if (take_line(d, p, n, &used, &line, &len)) {
 				uint64_t raw = d->raw;
+				enum pstate was = d->st;
 				d->raw = 0;
 				d->peek = used < n ? p[used] : -1;
 				on_line(st, ctx, d, line, len, raw);
+				if (was == S_HEADERS && d->st != S_HEADERS && d->lfcr) {
+					/* libhtp: "LF CR CR LF CR LF" is two line ends */
+					if (n - used >= 2 && p[used] == '\r' && p[used + 1] == '\n')
+						used += 2;
+					d->lfcr = false;
+				}
 			}
 			break;
 		}
 		p += used;
 		n -= used;
 	}
+	/* nothing followed the complete response: it is done */
+	if (d->st == S_FINAL && d->tx && d->line_len == 0)
+		res_done(st, ctx, d->tx);
 }
 
 /* ---- the parser interface --------------------------------------------- */
@@ -1506,6 +1591,8 @@ static void http_gap(void *state, struct app_ctx *ctx, int dir, size_t len)
 		return;
 	struct http_dir *d = &st->d[dir];
 	uint64_t gap = len;
+	if (d->st == S_FINAL && d->tx)
+		res_final_line(st, ctx, d, NULL, 0);
 	if (d->tx && (d->st == S_BODY || d->st == S_CHUNK_DATA || d->st == S_BODY_CLOSE)) {
 		struct http_msg *m = dir_msg(d->tx, dir);
 		uint64_t k = d->st == S_BODY_CLOSE ? gap : OT_MIN(gap, d->left);
@@ -1554,6 +1641,8 @@ static void http_flow_end(void *state, struct app_ctx *ctx)
 	if (st->ended)
 		return;
 	struct http_dir *rq = &st->d[APP_TOSERVER], *rs = &st->d[APP_TOCLIENT];
+	if (rs->st == S_FINAL && rs->tx)
+		res_final_line(st, ctx, rs, NULL, 0);
 	if (!st->stopped) {
 		req_flush(st, ctx);
 		if (rs->st == S_LINE && rs->line_len &&

@@ -12,7 +12,7 @@
  * All values are byte ranges into the transaction's own bounded copy of the
  * message (start lines and header values are kept whole up to 8 KiB a line
  * and 64 KiB a message head; bodies are kept up to their first 16 KiB,
- * dechunked).  A range with ptr NULL means "absent".
+ * dechunked and, for responses, decompressed as libhtp would).  A range with ptr NULL means "absent".
  */
 #ifndef OT_APP_HTTP_H
 #define OT_APP_HTTP_H
@@ -40,7 +40,7 @@ enum http_field {
 	HTTP_F_RESPONSE_PROTOCOL,
 	HTTP_F_STATUS,         /* status code text, "200" */
 	HTTP_F_STATUS_MSG,     /* reason phrase, "OK" */
-	HTTP_F_RESPONSE_BODY,  /* first bytes, dechunked */
+	HTTP_F_RESPONSE_BODY,  /* first bytes, dechunked and decompressed */
 };
 
 /* Transaction progress bits (http_tx_progress). */

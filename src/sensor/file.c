@@ -20,13 +20,18 @@ void file_open(struct app_file *f, const void *name, size_t len, uint64_t tx_id,
 	f->state = FILE_OPEN;
 }
 
-void file_data(struct app_file *f, uint64_t n, bool gap)
+void file_data(struct app_file *f, uint64_t n)
+{
+	if (f->state == FILE_OPEN)
+		f->size += n;
+}
+
+void file_gap(struct app_file *f, uint64_t n)
 {
 	if (f->state != FILE_OPEN)
 		return;
 	f->size += n;
-	if (gap && n)
-		f->gaps = true;
+	f->gaps = true;
 }
 
 void file_add_sid(struct app_file *f, uint32_t sid)

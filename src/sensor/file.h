@@ -48,8 +48,10 @@ static inline bool file_is_open(const struct app_file *f)
 {
 	return f->state == FILE_OPEN;
 }
-/* n content bytes arrived; gap: they were lost. */
-void file_data(struct app_file *f, uint64_t n, bool gap);
+/* n content bytes arrived. */
+void file_data(struct app_file *f, uint64_t n);
+/* Content was lost: n bytes of it when the carrier knows (else 0). */
+void file_gap(struct app_file *f, uint64_t n);
 /* A rule matched the file (kept once, up to FILE_SIDS_MAX). */
 void file_add_sid(struct app_file *f, uint32_t sid);
 /* End an open file with state (FILE_CLOSED, FILE_TRUNCATED, FILE_ERROR);

@@ -441,12 +441,14 @@ int http_msg_header_end(struct http_msg *m, struct http_mem *mem)
 	return HTTP_HDR_OK;
 }
 
-bool http_msg_header_lax(const struct http_msg *m, const char *name,
-			 struct http_span *value)
+static bool find_header(const struct http_msg *m, const char *name, bool lax,
+			struct http_span *value)
 {
 	for (uint16_t i = 0; i < m->nhdr; i++) {
 		const struct http_hdr *h = &m->hdr[i];
-		if (http_name_is(m->buf + h->name.off, h->name.len, name)) {
+		const uint8_t *n = m->buf + h->name.off;
+		if (lax ? http_name_is(n, h->name.len, name)
+			: http_memeq_nocase(n, h->name.len, name)) {
 			*value = h->value;
 			return true;
 		}
@@ -454,17 +456,16 @@ bool http_msg_header_lax(const struct http_msg *m, const char *name,
 	return false;
 }
 
+bool http_msg_header_lax(const struct http_msg *m, const char *name,
+			 struct http_span *value)
+{
+	return find_header(m, name, true, value);
+}
+
 bool http_msg_header(const struct http_msg *m, const char *name,
 		     struct http_span *value)
 {
-	for (uint16_t i = 0; i < m->nhdr; i++) {
-		const struct http_hdr *h = &m->hdr[i];
-		if (http_memeq_nocase(m->buf + h->name.off, h->name.len, name)) {
-			*value = h->value;
-			return true;
-		}
-	}
-	return false;
+	return find_header(m, name, false, value);
 }
 
 static bool host_char(uint8_t c)

@@ -282,6 +282,24 @@ static char *joined(const struct run *r)
 	return s;
 }
 
+/*
+ * The same, with the size of each file blanked out: as in libhtp, bytes
+ * after a complete response up to the end of their line join its body
+ * only when they come in the same delivery, so a file's size may depend
+ * on how the stream was cut (everything else may not).
+ */
+static char *joined_sizeless(const struct run *r)
+{
+	char *s = joined(r);
+	static const char key[] = "\"stored\":false,\"size\":";   /* fileinfo's */
+	for (char *k = s; (k = strstr(k, key)); ) {
+		k += sizeof(key) - 1;
+		while (*k >= '0' && *k <= '9')
+			memmove(k, k + 1, strlen(k));
+	}
+	return s;
+}
+
 /* ---- tests ---- */
 
 static void test_probe(void **state)
@@ -376,7 +394,8 @@ static void test_protocol_nodup_pipelined(void **state)
 	run_free(&r);
 }
 
-/* Same bytes, other splits: the same events, byte for byte. */
+/* Same bytes, other splits: the same events, byte for byte (file sizes
+ * aside, see joined_sizeless). */
 static void test_split_delivery(void **state)
 {
 	static const char *files[] = {
@@ -393,14 +412,14 @@ static void test_split_delivery(void **state)
 		struct run a;
 		run_init(&a);
 		play(&a, &f, 0, 0, true);
-		char *ref = joined(&a);
+		char *ref = joined_sizeless(&a);
 		assert_true(a.n > 0);
 		for (int mode = 1; mode <= 2; mode++) {
 			for (unsigned seed = 1; seed <= (mode == 2 ? 8u : 1u); seed++) {
 				struct run b;
 				run_init(&b);
 				play(&b, &f, mode, seed, true);
-				char *got = joined(&b);
+				char *got = joined_sizeless(&b);
 				if (strcmp(ref, got))
 					fail_msg("%s mode %d seed %u:\n%s\nvs\n%s", files[i], mode,
 						 seed, ref, got);
@@ -1228,6 +1247,22 @@ static void test_body_head_quirks(void **state)
 	run_free(&r);
 	BODY_CASE(&r, "HTTP/1.1 204 No Content\r\n\r\n", "", NULL);
 	assert_int_equal(count_type(&r, "fileinfo"), 0);
+	run_free(&r);
+	/* LF CR is one line end in a response head, and LF CR CR LF CR LF two */
+	BODY_CASE(&r, "HTTP/1.1 200 OK\nContent-Length: 3\n\r\r\nabc", "", "abc");
+	run_free(&r);
+	BODY_CASE(&r, "HTTP/1.1 200 OK\nContent-Length: 3\n\r\r\n\r\nabc", "", "abc");
+	run_free(&r);
+	/* the rest of the line after a complete response, in the same
+	 * delivery, is more body unless a status line starts there */
+	BODY_CASE(&r, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok\r\n", "", "ok\r\n");
+	assert_int_equal(jint(nth(&r, "fileinfo", 0), "fileinfo.size"), 4);
+	assert_int_equal(jint(nth(&r, "http", 0), "http.length"), 2);
+	run_free(&r);
+	BODY_CASE(&r, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokHTT", "P/1.1 204 No\r\n\r\n",
+		  "ok");
+	assert_int_equal(jint(nth(&r, "http", 0), "http.status"), 200);
+	assert_int_equal(count_type(&r, "fileinfo"), 1);
 	run_free(&r);
 	/* NUL bytes before the status line */
 	BODY_CASE(&r, "\0HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n", "abc", "abc");
