@@ -348,9 +348,10 @@ void stream_packet(struct stream_ctx *sc, struct flow *f, const struct packet *p
 			dir_deliver(sc, f, p, odir, upto, true);
 	}
 
-	/* 2. this packet's own data */
-	if (p->payload_len && me->started && !(p->tcp_flags & TH_SYN))
-		dir_add(sc, me, p->tcp_seq, p->payload, p->payload_len);
+	/* 2. this packet's own data; a SYN's (TCP Fast Open) follows its
+	   sequence number */
+	if (p->payload_len && me->started)
+		dir_add(sc, me, p->tcp_seq + !!(p->tcp_flags & TH_SYN), p->payload, p->payload_len);
 
 	/* 3. deliver own data at once when nobody will acknowledge it for us */
 	if (sc->cfg.inline_mode || (sc->cfg.async_oneside && !peer->seen))

@@ -1,7 +1,7 @@
 /*
  * test-stream.c - TCP reassembly: delivery on acknowledgement, out-of-order
  * segments, retransmissions, first-wins overlaps, gaps, depth, midstream,
- * FIN/RST and flushing at flow end.
+ * FIN/RST, flushing at flow end, and data on a SYN (TCP Fast Open).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -102,6 +102,25 @@ static void test_delivery_waits_for_ack(void **state)
 	assert_memory_equal(x.sink.data[0], "GET / HTTP/1.1\r\n\r\n", 18);
 	assert_int_equal(x.sink.len[1], 0);
 	pkt(&x, 0, ACK, 1019, 5020, NULL);
+	assert_int_equal(x.sink.len[1], 19);
+	done(&x);
+}
+
+/* TCP Fast Open: the client's SYN carries the request; a retransmitted
+ * SYN with the same data does not repeat it */
+static void test_fast_open(void **state)
+{
+	struct fixture x;
+	setup_cfg(&x, false, 0);
+	pkt(&x, 0, SYN, 1000, 0, "GET / HTTP/1.0\r\n\r\n");
+	pkt(&x, 0, SYN, 1000, 0, "GET / HTTP/1.0\r\n\r\n");
+	pkt(&x, 1, SYN | ACK, 5000, 1019, NULL);
+	assert_int_equal(x.sink.len[0], 18);
+	assert_memory_equal(x.sink.data[0], "GET / HTTP/1.0\r\n\r\n", 18);
+	pkt(&x, 0, ACK, 1019, 5001, NULL);
+	pkt(&x, 1, ACK, 5001, 1019, "HTTP/1.0 200 OK\r\n\r\n");
+	pkt(&x, 0, ACK, 1019, 5020, NULL);
+	assert_int_equal(x.sink.len[0], 18);
 	assert_int_equal(x.sink.len[1], 19);
 	done(&x);
 }
@@ -248,6 +267,7 @@ int main(void)
 		cmocka_unit_test(test_midstream),
 		cmocka_unit_test(test_close_and_flush),
 		cmocka_unit_test(test_sequence_wrap),
+		cmocka_unit_test(test_fast_open),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
