@@ -7,7 +7,8 @@
  * priority, metadata as an object of arrays of values), the flow's app
  * protocol when known, the protocol's own object when a transaction
  * matched ("tls": {...}, written by the parser, as in its own event) with
- * the transaction's tx_id, and the flow's counters so far.  The payload
+ * the transaction's tx_id, the carrier of a tunnelled packet ("tunnel"),
+ * and the flow's counters so far.  The payload
  * is not written (Suricata does not by default).
  */
 #include "detect-engine.h"
@@ -94,6 +95,18 @@ void log_alert(struct jw *w, const struct ruleset *rs, const struct rule *r,
 
 	jw_reset(w);
 	eve_header(w, "alert", NULL, p, f, f ? dir : 0);
+	if (p->depth) {
+		/* the carrier of a tunnelled packet, as Suricata writes it */
+		char ab[64], pn[16];
+		jw_obj_open(w, "tunnel");
+		jw_str(w, "src_ip", ot_addr_str(&p->outer.src, p->outer.ip_ver, ab, sizeof(ab)));
+		jw_uint(w, "src_port", p->outer.sport);
+		jw_str(w, "dest_ip", ot_addr_str(&p->outer.dst, p->outer.ip_ver, ab, sizeof(ab)));
+		jw_uint(w, "dest_port", p->outer.dport);
+		jw_str(w, "proto", eve_proto_name(p->outer.proto, pn, sizeof(pn)));
+		jw_uint(w, "depth", 0);
+		jw_obj_close(w);
+	}
 	if (t)
 		jw_int(w, "tx_id", t->id);
 	if (f)

@@ -264,6 +264,14 @@ def main():
               alerts[0]["dest_port"] == 8081 and
               "O=TLSClientAuthSampleClient" in alerts[0]["tls"]["client"]["subject"] and
               alerts[0]["tls"]["sni"] == "localhost")
+        # a packet inside VXLAN: the alert names its carrier
+        d = os.path.join(SHARED, "data", "suricata-verify", "alerts", "vxlan-decoder-02")
+        rc, alerts = et_alerts(sensor, t, "vxlan", [os.path.join(d, "test.rules")],
+                               os.path.join(d, "input.pcap"))
+        check("VXLAN: four echo requests, each alert with its UDP 4789 carrier",
+              rc == 0 and len(alerts) == 4 and
+              all(a["tunnel"]["dest_port"] == 4789 and a["tunnel"]["proto"] == "UDP" and
+                  a["proto"] == "ICMP" for a in alerts))
         certs_rule(sensor, t, check)
         start_rule(sensor, t, check)
         stream_size_rule(sensor, t, check)
