@@ -185,6 +185,7 @@ struct http_state {
 	bool pending_lost;
 	bool stopped, error, ended;
 	struct http_dir d[2];
+	uint32_t body_limit[2];     /* from the configuration, each parse call */
 };
 
 static void feed(struct http_state *st, struct app_ctx *ctx, int dir,
@@ -503,7 +504,7 @@ static void body_out(void *arg, const uint8_t *p, size_t n)
 	struct body_out *o = arg;
 	struct http_tx *tx = o->tx;
 	struct http_msg *m = dir_msg(tx, o->dir);
-	http_msg_keep_body(m, &o->st->mem, p, n);
+	http_msg_keep_body(m, &o->st->mem, p, n, o->st->body_limit[o->dir]);
 	if (tx->file[o->dir].state == FILE_NONE && body_is_file(tx, o->dir))
 		file_begin(tx, o->dir);
 	file_data(&tx->file[o->dir], n);
@@ -1572,6 +1573,8 @@ static int http_parse(void *state, struct app_ctx *ctx, int dir,
 	reap(st);
 	if (st->ended)
 		return PARSE_OK;
+	for (int d = 0; d < 2; d++)
+		st->body_limit[d] = ctx->cfg ? ctx->cfg->http_body_limit[d] : APP_CFG_HTTP_BODY_DEFAULT;
 	if (data && len)
 		feed(st, ctx, dir, data, len);
 	if (!st->error)

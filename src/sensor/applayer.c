@@ -60,6 +60,7 @@ void app_engine_init(struct app_engine *ae, app_emit_fn emit, void *emit_arg)
 		ae->enabled[i] = true;
 	ae->cfg.fileinfo = true;
 	ae->cfg.http_decompress_layers = APP_CFG_HTTP_LAYERS_DEFAULT;
+	ae->cfg.http_body_limit[0] = ae->cfg.http_body_limit[1] = APP_CFG_HTTP_BODY_DEFAULT;
 }
 
 void app_engine_set_tx_hook(struct app_engine *ae, app_tx_fn fn, void *arg)

@@ -80,9 +80,11 @@ typedef void (*app_tx_fn)(void *arg, struct app_ctx *ctx, enum app_proto proto, 
 struct app_cfg {
 	bool fileinfo;                  /* write fileinfo events (default true) */
 	uint32_t http_decompress_layers;/* Content-Encoding layers decoded (0: all; default 2) */
+	uint32_t http_body_limit[2];    /* body bytes kept for rules: request, response */
 };
 
 #define APP_CFG_HTTP_LAYERS_DEFAULT 2
+#define APP_CFG_HTTP_BODY_DEFAULT (100 * 1024)   /* Suricata's request/response-body-limit */
 
 /*
  * What a parser may use while it runs.  The core fills it for each call;

@@ -143,6 +143,20 @@ static struct http_bytes uri_normalised(struct detect_appbuf *s, struct http_byt
 	return out;
 }
 
+/* http.request_header / http.response_header: header i as "Name: value". */
+static struct http_bytes header_line(struct detect_appbuf *s, const struct http_tx *tx, int dir,
+				     uint32_t i)
+{
+	struct http_bytes k, v, none = { NULL, 0 };
+	if (!http_tx_header_at(tx, dir, i, &k, &v) || !k.ptr || k.len + v.len + 2 > HDR_BUF)
+		return none;
+	memcpy(s->hbuf, k.ptr, k.len);
+	memcpy(s->hbuf + k.len, ": ", 2);
+	if (v.ptr)
+		memcpy(s->hbuf + k.len + 2, v.ptr, v.len);
+	return (struct http_bytes){ s->hbuf, k.len + 2 + (v.ptr ? v.len : 0) };
+}
+
 /* The bytes of buffer b of tx (dir: the side for buffers of both sides). */
 static struct http_bytes http_buffer(struct detect_appbuf *s, const struct http_tx *tx, int b,
 				     int dir)
@@ -162,7 +176,8 @@ static struct http_bytes http_buffer(struct detect_appbuf *s, const struct http_
 	case DBUF_HTTP_RESPONSE_LINE: return http_tx_field(tx, HTTP_F_RESPONSE_LINE);
 	case DBUF_HTTP_STAT_CODE: return http_tx_field(tx, HTTP_F_STATUS);
 	case DBUF_HTTP_STAT_MSG: return http_tx_field(tx, HTTP_F_STATUS_MSG);
-	case DBUF_HTTP_RESPONSE_BODY: return http_tx_field(tx, HTTP_F_RESPONSE_BODY);
+	case DBUF_HTTP_RESPONSE_BODY:
+		return http_tx_field(tx, dir ? HTTP_F_RESPONSE_BODY : HTTP_F_REQUEST_BODY);
 	case DBUF_HTTP_COOKIE: return hdr(tx, dir, dir ? "Set-Cookie" : "Cookie");
 	case DBUF_HTTP_REFERER: return hdr(tx, 0, "Referer");
 	case DBUF_HTTP_ACCEPT: return hdr(tx, 0, "Accept");
@@ -217,7 +232,8 @@ int detect_appbuf_proto(int b)
 	case DBUF_HTTP_ACCEPT_LANG: case DBUF_HTTP_CONNECTION: case DBUF_HTTP_CONTENT_TYPE:
 	case DBUF_HTTP_CONTENT_LEN: case DBUF_HTTP_STAT_CODE: case DBUF_HTTP_STAT_MSG:
 	case DBUF_HTTP_RESPONSE_LINE: case DBUF_HTTP_RESPONSE_BODY: case DBUF_HTTP_SERVER:
-	case DBUF_HTTP_LOCATION: case DBUF_HTTP_START:
+	case DBUF_HTTP_LOCATION: case DBUF_HTTP_START: case DBUF_HTTP_REQUEST_HEADER:
+	case DBUF_HTTP_RESPONSE_HEADER:
 		return APP_HTTP;
 	case DBUF_DNS_QUERY:
 		return APP_DNS;
@@ -251,8 +267,9 @@ bool detect_appbuf_get(struct detect_appbuf *s, const struct detect_tx *t, int b
 {
 	switch (t->proto) {
 	case APP_HTTP: {
-		struct http_bytes v = i ? (struct http_bytes){ NULL, 0 } :
-			http_buffer(s, t->tx, b, dir);
+		struct http_bytes v = b == DBUF_HTTP_REQUEST_HEADER || b == DBUF_HTTP_RESPONSE_HEADER ?
+			header_line(s, t->tx, dir, i) :
+			i ? (struct http_bytes){ NULL, 0 } : http_buffer(s, t->tx, b, dir);
 		if (!v.ptr || v.len > UINT32_MAX)
 			return false;
 		*ptr = v.ptr;

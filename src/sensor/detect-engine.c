@@ -351,7 +351,9 @@ static int rule_supported(const struct detect_engine *de, const struct rule *r, 
 			return left_out(w, "not matched in app-layer buffers yet", bad->kw);
 		e->bufs[e->nbufs++] = (uint8_t)b;
 		e->tx = (uint8_t)proto;
-		if (detect_buffers[b].dirs == DETECT_TOCLIENT)
+		/* file.data looks at the response, or the request with flow:to_server */
+		if (detect_buffers[b].dirs == DETECT_TOCLIENT ||
+		    (b == DBUF_HTTP_RESPONSE_BODY && r->flow_dirs != DETECT_TOSERVER))
 			resp = true;
 		if (detect_buffers[b].dirs == DETECT_TOSERVER)
 			req_only = true;

@@ -57,7 +57,8 @@ enum detect_buffer {
 	DBUF_HTTP_STAT_CODE,
 	DBUF_HTTP_STAT_MSG,
 	DBUF_HTTP_RESPONSE_LINE,
-	DBUF_HTTP_RESPONSE_BODY,    /* http.response_body, file.data, file_data */
+	DBUF_HTTP_RESPONSE_BODY,    /* http.response_body, file.data, file_data: the
+				       response's body, the request's with flow:to_server */
 	DBUF_HTTP_SERVER,
 	DBUF_HTTP_LOCATION,
 	DBUF_DNS_QUERY,

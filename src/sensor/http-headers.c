@@ -15,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define STORE_LIMIT (HTTP_HDR_STORE_MAX + HTTP_BODY_KEEP)
 
 bool http_lws(uint8_t c)
 {
@@ -81,8 +80,8 @@ static int reserve(struct http_msg *m, struct http_mem *mem, size_t n, size_t li
 	size_t ncap = m->cap ? m->cap : 256;
 	while (ncap < need)
 		ncap *= 2;
-	if (ncap > STORE_LIMIT)
-		ncap = STORE_LIMIT;
+	if (ncap > limit)
+		ncap = limit;
 	size_t delta = ncap - m->cap;
 	if (mem->used + delta > mem->max)
 		return HTTP_HDR_NO_MEM;
@@ -127,15 +126,15 @@ int http_msg_dup(struct http_msg *m, struct http_mem *mem, uint32_t off,
 }
 
 void http_msg_keep_body(struct http_msg *m, struct http_mem *mem,
-			const uint8_t *p, size_t n)
+			const uint8_t *p, size_t n, size_t limit)
 {
 	if (m->body.len == 0)
 		m->body.off = m->len;
 	/* the kept body must stay contiguous at the end of the store */
-	if (m->body.off + m->body.len != m->len || m->body.len >= HTTP_BODY_KEEP)
+	if (m->body.off + m->body.len != m->len || m->body.len >= limit)
 		return;
-	size_t take = OT_MIN(n, HTTP_BODY_KEEP - m->body.len);
-	if (!take || reserve(m, mem, take, STORE_LIMIT))
+	size_t take = OT_MIN(n, limit - m->body.len);
+	if (!take || reserve(m, mem, take, (size_t)m->body.off + limit))
 		return;
 	memcpy(m->buf + m->len, p, take);
 	m->len += (uint32_t)take;

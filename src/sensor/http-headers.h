@@ -9,7 +9,7 @@
  * matching) reads through byte ranges, has one owner.
  *
  * Every append is checked against two bounds: the message's own limit
- * (HTTP_HDR_STORE_MAX for the head, HTTP_BODY_KEEP more for the body) and a
+ * (HTTP_HDR_STORE_MAX for the head, the configured body limit more) and a
  * per-flow budget shared by all messages of the flow (struct http_mem).
  */
 #ifndef OT_HTTP_HEADERS_H
@@ -22,7 +22,6 @@
 #define HTTP_LINE_MAX      8192          /* request/status/header line */
 #define HTTP_HEADERS_MAX   256           /* header fields kept per message */
 #define HTTP_HDR_STORE_MAX (64 * 1024)   /* start line + headers per message */
-#define HTTP_BODY_KEEP     (16 * 1024)   /* body bytes kept per message */
 
 /* Bytes [off, off+len) of a message store; len 0 with off 0 = absent. */
 struct http_span {
@@ -67,7 +66,7 @@ struct http_msg {
 	bool pending;               /* hdr[nhdr] is being read (folding) */
 	struct http_span line;      /* start line, without CRLF */
 	struct http_span part[3];   /* method, uri, protocol / protocol, status, reason */
-	struct http_span body;      /* first HTTP_BODY_KEEP body bytes (dechunked) */
+	struct http_span body;      /* first body bytes (dechunked), up to the body limit */
 	uint32_t head_len;          /* store bytes of the head (body starts here) */
 	uint64_t body_len;          /* body bytes seen (dechunked, gaps included) */
 	uint64_t wire_len;          /* body bytes on the wire, chunk framing included */
@@ -104,9 +103,9 @@ int http_msg_put(struct http_msg *m, struct http_mem *mem, const void *p,
 /* Copy store bytes [off, off+len) to the end of the head; 0 or a code. */
 int http_msg_dup(struct http_msg *m, struct http_mem *mem, uint32_t off,
 		 uint32_t len, struct http_span *out);
-/* Keep body bytes while under HTTP_BODY_KEEP and the budget (silently). */
+/* Keep body bytes while under limit and the budget (silently). */
 void http_msg_keep_body(struct http_msg *m, struct http_mem *mem,
-			const uint8_t *p, size_t n);
+			const uint8_t *p, size_t n, size_t limit);
 
 /* A header line (not folded, no CRLF): close the pending one, start this. */
 int http_msg_header_line(struct http_msg *m, struct http_mem *mem,

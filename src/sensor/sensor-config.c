@@ -9,6 +9,7 @@
 
 #define U32 UINT32_MAX
 #define GB(n) ((uint64_t)(n) << 30)
+#define MB(n) ((uint64_t)(n) << 20)
 
 const struct cfg_key sensor_cfg_keys[] = {
 	{ "sensor.id", CFG_STR, NULL, 0, 0, "name of this sensor in events (default: the host name)" },
@@ -64,6 +65,8 @@ const struct cfg_key sensor_cfg_keys[] = {
 
 	{ "app-layer.protocols.http.enabled", CFG_BOOL, "yes", 0, 0, "detect and log HTTP/1.x" },
 	{ "app-layer.protocols.http.libhtp.default-config.response-body-decompress-layer-limit", CFG_UINT, "2", 0, 64, "Content-Encoding layers of an HTTP body decoded (0: no limit)" },
+	{ "app-layer.protocols.http.libhtp.default-config.request-body-limit", CFG_SIZE, "100kb", 0, MB(4), "bytes of an HTTP request body kept for rules (http.request_body; at most the 4 MiB a flow may hold)" },
+	{ "app-layer.protocols.http.libhtp.default-config.response-body-limit", CFG_SIZE, "100kb", 0, MB(4), "bytes of an HTTP response body kept for rules (file_data; at most the 4 MiB a flow may hold)" },
 	{ "app-layer.protocols.tls.enabled", CFG_BOOL, "yes", 0, 0, "detect and log TLS" },
 	{ "app-layer.protocols.dns.enabled", CFG_BOOL, "yes", 0, 0, "detect and log DNS" },
 

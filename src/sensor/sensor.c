@@ -170,6 +170,10 @@ struct sensor *sensor_new(const struct ot_config *cfg, const char *logdir)
 	s->ae.cfg.fileinfo = cfg_bool(cfg, "outputs.eve.fileinfo");
 	s->ae.cfg.http_decompress_layers = (uint32_t)cfg_uint(cfg,
 		"app-layer.protocols.http.libhtp.default-config.response-body-decompress-layer-limit");
+	s->ae.cfg.http_body_limit[0] = (uint32_t)cfg_uint(cfg,
+		"app-layer.protocols.http.libhtp.default-config.request-body-limit");
+	s->ae.cfg.http_body_limit[1] = (uint32_t)cfg_uint(cfg,
+		"app-layer.protocols.http.libhtp.default-config.response-body-limit");
 	return s;
 err:
 	ot_err("the packet pipeline could not be set up");

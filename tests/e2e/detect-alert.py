@@ -91,10 +91,16 @@ def start_rule(sensor, t, check):
                 'alert http any any -> any any (msg:"mixed, absent"; flow:to_server; '
                 'content:"not in this request"; http.method; content:"GET"; sid:22;)\n'
                 % first.replace(":", "|3a|"))
+        # http.request_header: one header line at a time, "Name: value"
+        f.write('alert http any any -> any any (msg:"one header"; http.request_header; '
+                'content:"%s"; startswith; endswith; sid:23;)\n'
+                'alert http any any -> any any (msg:"two headers in one"; http.request_header; '
+                'content:"Host|3a|"; content:"User-Agent"; sid:24;)\n' % first.replace(":", "|3a|"))
     rc, alerts = et_alerts(sensor, t, "start", [rules], pcap)
     check("http.start: request line, first header, final empty line (%s / %s); a payload "
-          "content beside http.method matches the request" % (req[0], first),
-          rc == 0 and sorted(a["alert"]["signature_id"] for a in alerts) == [20, 21])
+          "content beside http.method matches the request; http.request_header is one "
+          "header at a time" % (req[0], first),
+          rc == 0 and sorted(a["alert"]["signature_id"] for a in alerts) == [20, 21, 23])
 
 
 def stream_size_rule(sensor, t, check):

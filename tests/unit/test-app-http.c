@@ -1128,6 +1128,33 @@ static void body_case(struct run *r, const char *head, size_t hlen, const void *
 #define BODY_CASE(r, head, body, want) \
 	body_case(r, head, sizeof(head) - 1, body, sizeof(body) - 1, want)
 
+/* Bodies are kept for the rules up to the configured limit (100 KiB by
+ * default, as Suricata's libhtp), the rest only counted. */
+static void test_body_limit(void **state)
+{
+	(void)state;
+	static uint8_t big[150000];
+	memset(big, 'a', sizeof(big));
+	char head[128];
+	snprintf(head, sizeof(head), "HTTP/1.1 200 OK\r\nContent-Length: %zu\r\n\r\n", sizeof(big));
+	for (int i = 0; i < 2; i++) {
+		struct app_cfg cfg = { .fileinfo = true,
+				       .http_body_limit = { APP_CFG_HTTP_BODY_DEFAULT, 140000 } };
+		struct run r;
+		run_init(&r);
+		if (i)
+			r.ctx.cfg = &cfg;
+		feed_str(&r, APP_TOSERVER, "GET / HTTP/1.1\r\nHost: h\r\n\r\n");
+		feed_str(&r, APP_TOCLIENT, head);
+		feed(&r, APP_TOCLIENT, big, sizeof(big));
+		const struct http_tx *tx = http_state_tx(r.st, 0);
+		assert_int_equal(http_tx_field(tx, HTTP_F_RESPONSE_BODY).len,
+				 i ? 140000 : APP_CFG_HTTP_BODY_DEFAULT);
+		assert_int_equal(http_tx_response_length(tx), sizeof(big));
+		run_free(&r);
+	}
+}
+
 static void test_body_content_encoding(void **state)
 {
 	struct run r;
@@ -1168,7 +1195,8 @@ static void test_body_content_encoding(void **state)
 	run_free(&r);
 
 	/* the layer limit: one layer decoded, the other left as it is */
-	struct app_cfg cfg = { .fileinfo = true, .http_decompress_layers = 1 };
+	struct app_cfg cfg = { .fileinfo = true, .http_decompress_layers = 1,
+				.http_body_limit = { APP_CFG_HTTP_BODY_DEFAULT, APP_CFG_HTTP_BODY_DEFAULT } };
 	run_init(&r);
 	r.ctx.cfg = &cfg;
 	feed_str(&r, APP_TOSERVER, "GET / HTTP/1.1\r\nHost: h\r\n\r\n");
@@ -1333,6 +1361,7 @@ int main(void)
 		cmocka_unit_test(test_anomalies),
 		cmocka_unit_test(test_caps),
 		cmocka_unit_test(test_truncated_and_garbage),
+		cmocka_unit_test(test_body_limit),
 		cmocka_unit_test(test_body_content_encoding),
 		cmocka_unit_test(test_body_chunked_leniency),
 		cmocka_unit_test(test_body_head_quirks),
