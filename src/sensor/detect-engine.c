@@ -45,6 +45,7 @@
 
 #include "app-http.h"
 #include "detect-parse.h"
+#include "iprep.h"
 #include "stream.h"
 
 #define MAX_PORTS_INDEXED 64    /* a port set with more values is not indexed */
@@ -121,7 +122,7 @@ struct detect_engine {
 	/* keyword indexes */
 	int kw_flow, kw_flowbits, kw_flowint, kw_ttl, kw_itype, kw_icode, kw_ip_proto, kw_flags, kw_ack,
 	    kw_seq, kw_window, kw_id, kw_icmp_id, kw_icmp_seq, kw_fragbits, kw_dsize,
-	    kw_alproto, kw_threshold, kw_dfilter, kw_tag;
+	    kw_alproto, kw_threshold, kw_dfilter, kw_tag, kw_iprep;
 };
 
 /* ---- building ---- */
@@ -309,7 +310,8 @@ static int rule_supported(const struct detect_engine *de, const struct rule *r, 
 		    k != de->kw_itype && k != de->kw_icode && k != de->kw_ip_proto &&
 		    k != de->kw_flags && k != de->kw_ack && k != de->kw_seq && k != de->kw_window &&
 		    k != de->kw_id && k != de->kw_icmp_id && k != de->kw_icmp_seq &&
-		    k != de->kw_fragbits && k != de->kw_dsize && k != de->kw_alproto)
+		    k != de->kw_fragbits && k != de->kw_dsize && k != de->kw_alproto &&
+		    k != de->kw_iprep)
 			return 0;
 	}
 	for (const struct sigmatch *sm = r->post.head; sm; sm = sm->next) {
@@ -404,6 +406,7 @@ static void find_kws(struct detect_engine *de)
 	de->kw_threshold = detect_keyword_find("threshold");
 	de->kw_dfilter = detect_keyword_find("detection_filter");
 	de->kw_tag = detect_keyword_find("tag");
+	de->kw_iprep = detect_keyword_find("iprep");
 }
 
 /*
@@ -500,7 +503,11 @@ struct detect_engine *detect_engine_new(const struct ruleset *rs, detect_alert_f
 		e->order = (uint32_t)i;
 		if (!e->tx)
 			set_prefilter(de, e);
-		e->ip_only = !e->tx && !r->bufs[DBUF_PAYLOAD].head && !r->pkt.head;
+		/* addresses, ports and reputation only */
+		e->ip_only = !e->tx && !r->bufs[DBUF_PAYLOAD].head;
+		for (const struct sigmatch *sm = r->pkt.head; sm; sm = sm->next)
+			if (sm->kw != de->kw_iprep)
+				e->ip_only = false;
 		for (const struct sigmatch *sm = r->post.head; sm; sm = sm->next)
 			if (sm->kw == de->kw_flowbits || sm->kw == de->kw_flowint)
 				e->ip_only = false;
@@ -870,6 +877,8 @@ static bool pkt_match(const struct detect_engine *de, const struct sigmatch *sm,
 	}
 	if (k == de->kw_dsize)
 		return detect_num_match(n, p->payload_len);
+	if (k == de->kw_iprep)
+		return detect_iprep_match(de->rs->iprep, sm->ctx, p);
 	if (k == de->kw_alproto) {
 		const struct detect_app_proto *a = sm->ctx;
 		/* a negation only holds once the protocol is known */
@@ -1299,4 +1308,49 @@ void detect_flow_end(struct detect_engine *de, struct flow *f)
 	p.sport = f->key.ap;
 	p.dport = f->key.bp;
 	detect_http(de, &p, f, true);
+}
+
+/* ---- reloads ---- */
+
+size_t detect_engine_var_names(const struct detect_engine *de, enum detect_var_kind kind,
+			       char *const **names)
+{
+	*names = !de ? NULL : kind == DETECT_VAR_FLOWINT ? de->finames : de->fbnames;
+	return !de ? 0 : kind == DETECT_VAR_FLOWINT ? de->nfi : de->nfb;
+}
+
+int detect_engine_var_id(const struct detect_engine *de, enum detect_var_kind kind,
+			 const char *name)
+{
+	if (!de)
+		return -1;
+	return kind == DETECT_VAR_FLOWINT ? fi_id(de, name) : fb_id(de, name);
+}
+
+void detect_flow_remap(struct flow *f, const struct detect_remap *m)
+{
+	struct flow_detect *fd = f->detect;
+	uint32_t bits[FLOWBITS_MAX / 32] = { 0 };
+	uint64_t fi[FLOWINT_MAX] = { 0 }, fi_set = 0;
+	if (!fd)
+		return;
+	for (size_t w = 0; w < FLOWBITS_MAX / 32; w++) {
+		for (uint32_t b = fd->bits[w]; b; b &= b - 1) {
+			size_t id = w * 32 + (size_t)__builtin_ctz(b);
+			int to = id < m->n[DETECT_VAR_FLOWBIT] ? m->id[DETECT_VAR_FLOWBIT][id] : -1;
+			if (to >= 0)
+				bits[to / 32] |= 1u << (to % 32);
+		}
+	}
+	for (uint64_t b = fd->fi_set; b; b &= b - 1) {
+		size_t id = (size_t)__builtin_ctzll(b);
+		int to = id < m->n[DETECT_VAR_FLOWINT] ? m->id[DETECT_VAR_FLOWINT][id] : -1;
+		if (to >= 0) {
+			fi[to] = fd->fi[id];
+			fi_set |= 1ull << to;
+		}
+	}
+	memcpy(fd->bits, bits, sizeof(bits));
+	memcpy(fd->fi, fi, sizeof(fi));
+	fd->fi_set = fi_set;
 }
