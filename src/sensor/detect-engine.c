@@ -11,7 +11,7 @@
  * evaluation order, merged, so it only meets plausible rules.
  *
  * Each candidate rule is checked: addresses and ports (both ways for <>),
- * the packet list (flow, ttl, flags, dsize, flowbits:isset, flowint...),
+ * the packet list (flow, ttl, flags, dsize, flowbits:isset, flowint, iprep...),
  * then the payload list through detect-match.c.  A matching rule runs its
  * post-match list (flowbits:set/unset/toggle, flowint:+/-/=), passes its
  * threshold or detection_filter, and raises an alert unless it is noalert.

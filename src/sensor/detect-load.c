@@ -188,8 +188,9 @@ static struct iprep *load_reputation(const struct ot_config *cfg, bool *failed,
 	}
 	if (iprep_build(ip) < 0)
 		goto fail;
-	ot_notice("reputation: %zu entries from %zu files, %zu address ranges, in %.0f ms",
-		  iprep_entries(ip), nfiles + nlists, iprep_ranges(ip), now_ms() - t0);
+	ot_notice("reputation: %zu entries from %zu files, %zu address ranges (%.1f MiB), in %.0f ms",
+		  iprep_entries(ip), nfiles + nlists, iprep_ranges(ip),
+		  (double)iprep_table_bytes(ip) / (1 << 20), now_ms() - t0);
 	return ip;
 fail:
 	iprep_free(ip);

@@ -18,6 +18,7 @@
  */
 #include "detect-reload.h"
 
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -192,6 +193,9 @@ static void reload_once(struct detect_reload *r)
 	detect_remap_free(&map);
 	detect_engine_free(old_de);
 	ruleset_free(old_rs);
+	/* a ruleset is many small blocks: give what the old one held back to
+	 * the system, or the sensor would keep the room of two */
+	malloc_trim(0);
 	ot_notice("reload done: %zu rules in use since %.0f ms after they were ready",
 		  nrules, now_ms() - built);
 }

@@ -9,11 +9,13 @@
  * (for each category covered, the highest score) are interned in a pool of
  * "sets" so that the millions of ranges of a big list share the few
  * distinct sets they have.  Neighbouring ranges with the same set are
- * merged.  What stays is, per IP version, three arrays (first address,
- * last address, set id) sorted by address: 12 bytes a range for IPv4.
- * For IPv4 tables of many ranges, an index by the first 16 bits of the
- * address narrows the binary search to the ranges of one /16, so that a
- * lookup in millions of ranges touches a few cache lines instead of twenty.
+ * merged.  What stays is, per IP version, one array of ranges (first
+ * address, last address, set id) sorted by address: 12 bytes a range for
+ * IPv4.
+ * For IPv4 tables of many ranges, an index by the first 16 to 22 bits of
+ * the address (about one range a bucket) narrows the binary search to the
+ * ranges of one prefix, so that a lookup in millions of ranges touches two
+ * or three cache lines instead of twenty.
  * Keeping counts per category and score makes the sweep O(n log n) even
  * when prefixes nest deeply.
  */
@@ -35,7 +37,9 @@
 #define SHOWN_BAD 10                    /* bad lines of a file reported in full */
 #define ENTRIES_MAX ((size_t)1 << 27)   /* entries of all files together */
 #define FILE_MAX ((size_t)1 << 32)
-#define IDX16_MIN 4096                  /* IPv4 ranges that make the /16 index worth 256 KiB */
+#define IDX_MIN 4096                    /* IPv4 ranges that make an index worth it */
+#define IDX_BITS_MIN 16                 /* its buckets: /16 (256 KiB) ... */
+#define IDX_BITS_MAX 22                 /* ... to /22 (16 MiB) */
 
 typedef unsigned __int128 u128;
 
@@ -54,12 +58,23 @@ struct raw6 {
 	uint8_t cat, score;
 };
 
+/* A range with its set (never 0): one cache line holds all a lookup needs. */
+struct range4 {
+	uint32_t lo, hi, set;
+};
+
+struct range6 {
+	u128 lo, hi;
+	uint32_t set;
+};
+
 struct table {                  /* the ranges of one IP version */
 	size_t n;
-	uint32_t *lo4, *hi4;    /* IPv4 */
-	u128 *lo6, *hi6;        /* IPv6 */
-	uint32_t *set;          /* 0: nothing (never stored) */
-	uint32_t *idx16;        /* IPv4, from IDX16_MIN ranges: ranges starting below each /16, 65537 */
+	struct range4 *r4;      /* IPv4 */
+	struct range6 *r6;      /* IPv6 */
+	uint32_t *idx;          /* IPv4, from IDX_MIN ranges: for each prefix of idx_bits
+				   bits, the ranges starting below it (2^idx_bits + 1) */
+	unsigned idx_bits;
 };
 
 struct iprep {
@@ -88,12 +103,9 @@ struct iprep *iprep_new(void)
 
 static void table_free(struct table *t)
 {
-	free(t->lo4);
-	free(t->hi4);
-	free(t->lo6);
-	free(t->hi6);
-	free(t->set);
-	free(t->idx16);
+	free(t->r4);
+	free(t->r6);
+	free(t->idx);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -555,27 +567,36 @@ static void heap_pop(uint32_t *h, size_t *n, const struct fam *f)
 		h[i] = v;
 }
 
+static u128 range_lo(const struct table *t, size_t i)
+{
+	return t->r4 ? t->r4[i].lo : t->r6[i].lo;
+}
+
+static u128 range_hi(const struct table *t, size_t i)
+{
+	return t->r4 ? t->r4[i].hi : t->r6[i].hi;
+}
+
+static uint32_t range_set(const struct table *t, size_t i)
+{
+	return t->r4 ? t->r4[i].set : t->r6[i].set;
+}
+
 /* Add range [lo, hi] with set s to t, merging with the previous one. */
 static void emit(struct table *t, bool v6, u128 lo, u128 hi, uint32_t s)
 {
-	if (t->n && t->set[t->n - 1] == s) {
-		u128 prev = v6 ? t->hi6[t->n - 1] : t->hi4[t->n - 1];
-		if (prev + 1 == lo) {
-			if (v6)
-				t->hi6[t->n - 1] = hi;
-			else
-				t->hi4[t->n - 1] = (uint32_t)hi;
-			return;
-		}
+	size_t last = t->n - 1;
+	if (t->n && range_set(t, last) == s && range_hi(t, last) + 1 == lo) {
+		if (v6)
+			t->r6[last].hi = hi;
+		else
+			t->r4[last].hi = (uint32_t)hi;
+		return;
 	}
-	if (v6) {
-		t->lo6[t->n] = lo;
-		t->hi6[t->n] = hi;
-	} else {
-		t->lo4[t->n] = (uint32_t)lo;
-		t->hi4[t->n] = (uint32_t)hi;
-	}
-	t->set[t->n++] = s;
+	if (v6)
+		t->r6[t->n++] = (struct range6){ lo, hi, s };
+	else
+		t->r4[t->n++] = (struct range4){ (uint32_t)lo, (uint32_t)hi, s };
 }
 
 static int sweep_family(struct iprep *ip, struct sweep *sw, const struct fam *f, struct table *t)
@@ -584,15 +605,11 @@ static int sweep_family(struct iprep *ip, struct sweep *sw, const struct fam *f,
 	u128 top = v6 ? ~(u128)0 : 0xffffffffu;
 	size_t cap = 2 * f->n + 1, nh = 0, i = 0;
 	uint32_t *heap = malloc((f->n + 1) * sizeof(*heap));
-	t->set = malloc(cap * sizeof(*t->set));
-	if (v6) {
-		t->lo6 = malloc(cap * sizeof(*t->lo6));
-		t->hi6 = malloc(cap * sizeof(*t->hi6));
-	} else {
-		t->lo4 = malloc(cap * sizeof(*t->lo4));
-		t->hi4 = malloc(cap * sizeof(*t->hi4));
-	}
-	if (!heap || !t->set || (v6 ? !t->lo6 || !t->hi6 : !t->lo4 || !t->hi4))
+	if (v6)
+		t->r6 = malloc(cap * sizeof(*t->r6));
+	else
+		t->r4 = malloc(cap * sizeof(*t->r4));
+	if (!heap || (v6 ? !t->r6 : !t->r4))
 		goto oom;
 	u128 pos = 0;
 	while (i < f->n || nh) {
@@ -661,16 +678,28 @@ static void shrink(struct table *t)
 {
 	size_t n = t->n ? t->n : 1;
 	void *p;
-	if ((p = realloc(t->set, n * sizeof(*t->set))))
-		t->set = p;
-	if (t->lo4 && (p = realloc(t->lo4, n * sizeof(*t->lo4))))
-		t->lo4 = p;
-	if (t->hi4 && (p = realloc(t->hi4, n * sizeof(*t->hi4))))
-		t->hi4 = p;
-	if (t->lo6 && (p = realloc(t->lo6, n * sizeof(*t->lo6))))
-		t->lo6 = p;
-	if (t->hi6 && (p = realloc(t->hi6, n * sizeof(*t->hi6))))
-		t->hi6 = p;
+	if (t->r4 && (p = realloc(t->r4, n * sizeof(*t->r4))))
+		t->r4 = p;
+	if (t->r6 && (p = realloc(t->r6, n * sizeof(*t->r6))))
+		t->r6 = p;
+}
+
+/* The index of an IPv4 table: about one range a bucket, within bounds. */
+static int index_ranges(struct table *t)
+{
+	unsigned bits = IDX_BITS_MIN;
+	while (bits < IDX_BITS_MAX && (size_t)1 << (bits + 1) <= t->n)
+		bits++;
+	size_t buckets = (size_t)1 << bits;
+	if (!(t->idx = malloc((buckets + 1) * sizeof(*t->idx))))
+		return -1;
+	t->idx_bits = bits;
+	for (size_t k = 0, i = 0; k <= buckets; k++) {
+		while (i < t->n && t->r4[i].lo < (uint64_t)k << (32 - bits))
+			i++;
+		t->idx[k] = (uint32_t)i;
+	}
+	return 0;
 }
 
 int iprep_build(struct iprep *ip)
@@ -693,13 +722,8 @@ int iprep_build(struct iprep *ip)
 		goto oom;
 	shrink(&ip->t4);
 	shrink(&ip->t6);
-	if (ip->t4.n >= IDX16_MIN && !(ip->t4.idx16 = malloc(65537 * sizeof(*ip->t4.idx16))))
+	if (ip->t4.n >= IDX_MIN && index_ranges(&ip->t4) < 0)
 		goto oom;
-	for (size_t k = 0, i = 0; ip->t4.idx16 && k <= 65536; k++) {
-		while (i < ip->t4.n && ip->t4.lo4[i] < (uint64_t)k << 16)
-			i++;
-		ip->t4.idx16[k] = (uint32_t)i;
-	}
 	free(sw->hash);
 	free(sw);
 	/* the entries live on in the tables only */
@@ -730,39 +754,46 @@ size_t iprep_ranges(const struct iprep *ip)
 	return ip ? ip->t4.n + ip->t6.n : 0;
 }
 
+size_t iprep_table_bytes(const struct iprep *ip)
+{
+	if (!ip)
+		return 0;
+	return ip->t4.n * sizeof(struct range4) + ip->t6.n * sizeof(struct range6) +
+		(ip->t4.idx ? (((size_t)1 << ip->t4.idx_bits) + 1) * sizeof(uint32_t) : 0) +
+		ip->capsets * sizeof(*ip->sets) + 2 * ip->cappairs;
+}
+
 /* ---- lookup ---- */
 
-static u128 range_lo(const struct table *t, size_t i)
-{
-	return t->lo4 ? t->lo4[i] : t->lo6[i];
-}
-
-static u128 range_hi(const struct table *t, size_t i)
-{
-	return t->hi4 ? t->hi4[i] : t->hi6[i];
-}
-
-/* The set of the range of t holding a, knowing that the last range starting
- * at or before a is among [lo, hi), or else the one before them. */
+/*
+ * The set of the range of t holding a, knowing that the last range starting
+ * at or before a is among [lo, hi), or else the one before them.  The
+ * halving has no branch to mispredict (a conditional move), which is what
+ * a search in a small table mostly costs.
+ */
 static uint32_t find(const struct table *t, u128 a, size_t lo, size_t hi)
 {
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		if (range_lo(t, mid) <= a)
-			lo = mid + 1;
-		else
-			hi = mid;
+	size_t base = lo, n = hi - lo;
+	while (n > 1) {
+		size_t half = n / 2;
+		base = range_lo(t, base + half) <= a ? base + half : base;
+		n -= half;
 	}
-	return lo && a <= range_hi(t, lo - 1) ? t->set[lo - 1] : 0;
+	if (!n || range_lo(t, base) > a) {
+		if (!lo)
+			return 0;
+		base = lo - 1;
+	}
+	return a <= range_hi(t, base) ? range_set(t, base) : 0;
 }
 
 static uint32_t set_of(const struct iprep *ip, const struct ot_addr *a, int ip_ver)
 {
 	if (!ip)
 		return 0;
-	if (ip_ver == 4 && ip->t4.idx16) {
-		uint32_t v = ntohl(a->w[0]);
-		return find(&ip->t4, v, ip->t4.idx16[v >> 16], ip->t4.idx16[(v >> 16) + 1]);
+	if (ip_ver == 4 && ip->t4.idx) {
+		uint32_t v = ntohl(a->w[0]), k = v >> (32 - ip->t4.idx_bits);
+		return find(&ip->t4, v, ip->t4.idx[k], ip->t4.idx[k + 1]);
 	}
 	if (ip_ver == 4)
 		return find(&ip->t4, ntohl(a->w[0]), 0, ip->t4.n);

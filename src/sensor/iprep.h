@@ -11,7 +11,7 @@
  *    (a-b) a line, as Emerging Threats' compromised-ips.txt and most block
  *    lists are: every entry of a list goes into one category with one score,
  *    given by whoever loads the list.
- * '#' starts a comment in all three ('; ' too in plain lists), blank lines
+ * '#' starts a comment in all three (';' too in plain lists), blank lines
  * are skipped, and a line that cannot be used is reported with file and
  * line and skipped: the rest loads.
  *
@@ -77,9 +77,11 @@ void iprep_category_scores(const struct iprep *ip, int id, uint64_t seen[2]);
  * before. */
 int iprep_build(struct iprep *ip);
 
-/* Entries loaded (lines used), and disjoint ranges after iprep_build. */
+/* Entries loaded (lines used), disjoint ranges after iprep_build, and the
+ * bytes the lookup table takes. */
 size_t iprep_entries(const struct iprep *ip);
 size_t iprep_ranges(const struct iprep *ip);
+size_t iprep_table_bytes(const struct iprep *ip);
 
 /* The score of address a (IP version ip_ver) in category cat: 1 to 127,
  * 0 when it is not listed there. */

@@ -263,7 +263,7 @@ static void test_bad_lines(void **state)
  * Random overlapping ranges in a corner of each address space, against the
  * answer of painting every entry.  Point a of the corner is the IPv4 block
  * 10.0.0.0 + 4096 a (of 4096 addresses, so ranges cross many /16s, and
- * there are enough of them for the /16 index) and the IPv6 address
+ * there are enough of them for the IPv4 index) and the IPv6 address
  * 2001:db8::a.
  */
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
@@ -319,6 +319,42 @@ static void test_random_against_brute_force(void **state)
 		}
 	}
 	iprep_free(ip);
+}
+
+/* 300,000 addresses spread over the whole IPv4 space (a finer index than
+ * /16), and a /8 over some of them in another category. */
+static void test_big_list(void **state)
+{
+	(void)state;
+	enum { N = 300000, STEP = 14293 };
+	size_t cap = (size_t)N * 17 + 64, n = 0;
+	char *text = malloc(cap);
+	assert_non_null(text);
+	for (uint32_t i = 0; i < N; i++) {
+		uint32_t a = i * STEP;
+		n += (size_t)snprintf(text + n, cap - n, "%u.%u.%u.%u\n", a >> 24, a >> 16 & 255,
+				      a >> 8 & 255, a & 255);
+	}
+	struct iprep *ip = iprep_new();
+	int c = iprep_category_define(ip, "Many"), w = iprep_category_define(ip, "Wide");
+	assert_int_equal(iprep_load_buffer(ip, text, n, "big", IPREP_LIST, c, 7), 0);
+	assert_int_equal(iprep_load_buffer(ip, "100.0.0.0/8\n", 12, "wide", IPREP_LIST, w, 3), 0);
+	assert_int_equal(iprep_build(ip), 0);
+	assert_true(iprep_ranges(ip) > N);
+	for (uint32_t i = 0; i < N; i++) {
+		struct ot_addr x;
+		memset(&x, 0, sizeof(x));
+		uint32_t a = i * STEP, b = a + 1 + i % (STEP - 1);
+		x.w[0] = htonl(a);
+		if (iprep_score(ip, &x, 4, c) != 7 ||
+		    iprep_score(ip, &x, 4, w) != (a >> 24 == 100 ? 3u : 0u))
+			fail_msg("address %u: not found", a);
+		x.w[0] = htonl(b);
+		if (iprep_score(ip, &x, 4, c) || iprep_score(ip, &x, 4, w) != (b >> 24 == 100 ? 3u : 0u))
+			fail_msg("address %u: found", b);
+	}
+	iprep_free(ip);
+	free(text);
 }
 
 /* ---- the iprep keyword ---- */
@@ -439,6 +475,7 @@ int main(void)
 		cmocka_unit_test(test_suricata_files),
 		cmocka_unit_test(test_bad_lines),
 		cmocka_unit_test(test_random_against_brute_force),
+		cmocka_unit_test(test_big_list),
 		cmocka_unit_test(test_keyword),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
