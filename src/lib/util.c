@@ -115,3 +115,65 @@ int ot_parse_bool(const char *s)
 	}
 	return -1;
 }
+
+int ot_read_file(const char *path, size_t max, char **buf, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *b = NULL;
+	size_t n = 0, cap = 0;
+	int err = 0;
+	*buf = NULL;
+	*len = 0;
+	if (!f)
+		return -1;
+	for (;;) {
+		if (cap - n < 65536) {
+			if (cap > max) {
+				err = EFBIG;
+				break;
+			}
+			size_t nc = cap ? cap * 2 : 1 << 16;
+			char *p = realloc(b, nc + 1);
+			if (!p) {
+				err = ENOMEM;
+				break;
+			}
+			b = p;
+			cap = nc;
+		}
+		size_t got = fread(b + n, 1, cap - n, f);
+		n += got;
+		if (got == 0) {
+			if (ferror(f))
+				err = EIO;
+			break;
+		}
+	}
+	fclose(f);
+	if (!err && n > max)
+		err = EFBIG;
+	if (err) {
+		free(b);
+		errno = err;
+		return -1;
+	}
+	if (!b && !(b = malloc(1))) {
+		errno = ENOMEM;
+		return -1;
+	}
+	b[n] = '\0';
+	*buf = b;
+	*len = n;
+	return 0;
+}
+
+void *ot_grow(void *arr, size_t *cap, size_t n, size_t elem, size_t first)
+{
+	if (n < *cap)
+		return arr;
+	size_t nc = *cap ? *cap * 2 : first;
+	void *k = realloc(arr, nc * elem);
+	if (k)
+		*cap = nc;
+	return k;
+}

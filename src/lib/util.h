@@ -28,6 +28,15 @@ int ot_parse_u64(const char *s, uint64_t min, uint64_t max, bool allow_suffix, u
 /* "yes/true/on/1" -> 1, "no/false/off/0" -> 0, else -1. */
 int ot_parse_bool(const char *s);
 
+/* Room for element n of a growable array of elem-byte elements with *cap
+ * allocated: the array (moved, perhaps, and *cap doubled from at least
+ * first), or NULL when memory ran out (the old array is left as it was). */
+void *ot_grow(void *arr, size_t *cap, size_t n, size_t elem, size_t first);
+
+/* The whole of the file at path into *buf (malloc'ed, NUL-terminated
+ * after *len bytes).  0, or -1 with errno set (EFBIG beyond max bytes). */
+int ot_read_file(const char *path, size_t max, char **buf, size_t *len);
+
 /* Big-endian loads; the caller has checked the bounds. */
 /* Value of a hexadecimal digit, or -1. */
 static inline int ot_hexval(int c)

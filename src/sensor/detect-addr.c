@@ -122,49 +122,68 @@ static int parse_ip(const char *s, size_t len, struct ot_addr *a)
 	return -1;
 }
 
-static int addr_item(struct exprctx *c, const char *s, size_t len, bool neg)
+int addr_range_parse(const char *s, size_t len, struct addr_range *r, char *err, size_t errlen)
 {
-	struct addr_range r;
-	memset(&r, 0, sizeof(r));
+	memset(r, 0, sizeof(*r));
 	const char *slash = memchr(s, '/', len), *dash = memchr(s, '-', len);
 	size_t alen = slash ? (size_t)(slash - s) : dash ? (size_t)(dash - s) : len;
-	int ver = parse_ip(s, alen, &r.lo);
-	if (ver < 0)
-		return seterr(c, "'%.*s' is not an IP address", (int)len, s);
-	r.ip_ver = (uint8_t)ver;
+	int ver = parse_ip(s, alen, &r->lo);
+	if (ver < 0) {
+		snprintf(err, errlen, "'%.*s' is not an IP address", (int)len, s);
+		return -1;
+	}
+	r->ip_ver = (uint8_t)ver;
 	int bytes = ver == 4 ? 4 : 16;
-	r.hi = r.lo;
+	r->hi = r->lo;
 	if (slash) {
 		const char *m = slash + 1;
 		size_t mlen = len - alen - 1;
 		unsigned bits = 0;
 		struct ot_addr mask;
 		if (memchr(m, '.', mlen) && ver == 4) {
-			if (parse_ip(m, mlen, &mask) != 4)
-				return seterr(c, "'%.*s': bad netmask", (int)len, s);
+			if (parse_ip(m, mlen, &mask) != 4) {
+				snprintf(err, errlen, "'%.*s': bad netmask", (int)len, s);
+				return -1;
+			}
 			uint32_t mv = ntohl(mask.w[0]);
 			while (bits < 32 && (mv & (0x80000000u >> bits)))
 				bits++;
-			if (bits < 32 && (mv << bits))
-				return seterr(c, "'%.*s': netmask is not contiguous", (int)len, s);
+			if (bits < 32 && (mv << bits)) {
+				snprintf(err, errlen, "'%.*s': netmask is not contiguous", (int)len, s);
+				return -1;
+			}
 		} else {
 			uint16_t b;
-			if (parse_u16(m, mlen, &b) < 0 || b > bytes * 8)
-				return seterr(c, "'%.*s': bad prefix length", (int)len, s);
+			if (parse_u16(m, mlen, &b) < 0 || b > bytes * 8) {
+				snprintf(err, errlen, "'%.*s': bad prefix length", (int)len, s);
+				return -1;
+			}
 			bits = b;
 		}
 		for (int i = 0; i < bytes; i++) {
 			int keep = (int)bits - i * 8;
 			uint8_t mk = keep >= 8 ? 0xff : keep <= 0 ? 0 : (uint8_t)(0xff << (8 - keep));
-			r.lo.b[i] &= mk;
-			r.hi.b[i] = (uint8_t)(r.lo.b[i] | (uint8_t)~mk);
+			r->lo.b[i] &= mk;
+			r->hi.b[i] = (uint8_t)(r->lo.b[i] | (uint8_t)~mk);
 		}
 	} else if (dash) {
-		if (parse_ip(dash + 1, len - alen - 1, &r.hi) != ver)
-			return seterr(c, "'%.*s' is not an address range", (int)len, s);
-		if (memcmp(r.lo.b, r.hi.b, 16) > 0)
-			return seterr(c, "address range '%.*s' goes backwards", (int)len, s);
+		if (parse_ip(dash + 1, len - alen - 1, &r->hi) != ver) {
+			snprintf(err, errlen, "'%.*s' is not an address range", (int)len, s);
+			return -1;
+		}
+		if (memcmp(r->lo.b, r->hi.b, 16) > 0) {
+			snprintf(err, errlen, "address range '%.*s' goes backwards", (int)len, s);
+			return -1;
+		}
 	}
+	return 0;
+}
+
+static int addr_item(struct exprctx *c, const char *s, size_t len, bool neg)
+{
+	struct addr_range r;
+	if (addr_range_parse(s, len, &r, c->err, c->errlen) < 0)
+		return -1;
 	return push(c, neg, &r);
 }
 

@@ -74,20 +74,29 @@ static int class_line(struct detect_classes *c, char *v, const char *path, unsig
 		       path, ln, name, pr);
 		return 1;
 	}
+	if (detect_classes_add(c, name, desc, (int)prio) < 0) {
+		ot_err("%s:%u: more than %d classifications", path, ln, CLASSES_MAX);
+		return 1;
+	}
+	return 0;
+}
+
+int detect_classes_add(struct detect_classes *c, const char *name, const char *desc, int prio)
+{
 	struct detect_class *d = (struct detect_class *)find_class(c, name);
+	char *dd = strdup(desc);
+	if (!dd)
+		return -1;
 	if (!d) {
-		if (c->ncls >= CLASSES_MAX) {
-			ot_err("%s:%u: more than %d classifications", path, ln, CLASSES_MAX);
-			return 1;
+		if (c->ncls >= CLASSES_MAX || !(c->cls[c->ncls].name = strdup(name))) {
+			free(dd);
+			return -1;
 		}
-		d = &c->cls[c->ncls];
-		if (!(d->name = strdup(name)))
-			return 1;
-		c->ncls++;
+		d = &c->cls[c->ncls++];
 	}
 	free(d->desc);
-	d->desc = strdup(desc);
-	d->prio = (int)prio;
+	d->desc = dd;
+	d->prio = prio;
 	return 0;
 }
 

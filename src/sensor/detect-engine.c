@@ -11,7 +11,7 @@
  * evaluation order, merged, so it only meets plausible rules.
  *
  * Each candidate rule is checked: addresses and ports (both ways for <>),
- * the packet list (flow, ttl, flags, dsize, flowbits:isset, flowint...),
+ * the packet list (flow, ttl, flags, dsize, flowbits:isset, flowint, iprep...),
  * then the payload list through detect-match.c.  A matching rule runs its
  * post-match list (flowbits:set/unset/toggle, flowint:+/-/=), passes its
  * threshold or detection_filter, and raises an alert unless it is noalert.
@@ -56,6 +56,7 @@
 #include "detect-appbuf.h"
 #include "detect-parse.h"
 #include "detect-xbits.h"
+#include "iprep.h"
 #include "stream.h"
 #include "../lib/util.h"
 
@@ -133,7 +134,7 @@ struct detect_engine {
 	/* keyword indexes */
 	int kw_flow, kw_flowbits, kw_flowint, kw_ttl, kw_itype, kw_icode, kw_ip_proto, kw_flags, kw_ack,
 	    kw_seq, kw_window, kw_id, kw_icmp_id, kw_icmp_seq, kw_fragbits, kw_dsize,
-	    kw_alproto, kw_threshold, kw_dfilter, kw_tag, kw_stream_size, kw_xbits;
+	    kw_alproto, kw_threshold, kw_dfilter, kw_tag, kw_stream_size, kw_xbits, kw_iprep;
 };
 
 /* ---- building ---- */
@@ -199,20 +200,9 @@ static int cmp_str(const void *a, const void *b)
 
 /* Room for element n of a growable array: the array (moved, perhaps) or
  * NULL when memory ran out (the old array is left as it was). */
-static void *grow(void *arr, size_t *cap, size_t n, size_t elem)
-{
-	if (n < *cap)
-		return arr;
-	size_t nc = *cap ? *cap * 2 : 64;
-	void *k = realloc(arr, nc * elem);
-	if (k)
-		*cap = nc;
-	return k;
-}
-
 static int push_u64(struct port_idx *pi, uint64_t v)
 {
-	uint64_t *k = grow(pi->keys, &pi->cap, pi->n, sizeof(*k));
+	uint64_t *k = ot_grow(pi->keys, &pi->cap, pi->n, sizeof(*k), 64);
 	if (!k)
 		return -1;
 	pi->keys = k;
@@ -222,7 +212,7 @@ static int push_u64(struct port_idx *pi, uint64_t v)
 
 static int push_any(struct group *g, uint32_t v)
 {
-	uint32_t *k = grow(g->any, &g->capany, g->nany, sizeof(*k));
+	uint32_t *k = ot_grow(g->any, &g->capany, g->nany, sizeof(*k), 64);
 	if (!k)
 		return -1;
 	g->any = k;
@@ -380,7 +370,7 @@ static int rule_supported(const struct detect_engine *de, const struct rule *r, 
 		de->kw_flow, de->kw_flowbits, de->kw_flowint, de->kw_ttl, de->kw_itype,
 		de->kw_icode, de->kw_ip_proto, de->kw_flags, de->kw_ack, de->kw_seq,
 		de->kw_window, de->kw_id, de->kw_icmp_id, de->kw_icmp_seq, de->kw_fragbits,
-		de->kw_dsize, de->kw_alproto, de->kw_stream_size, de->kw_xbits,
+		de->kw_dsize, de->kw_alproto, de->kw_stream_size, de->kw_xbits, de->kw_iprep,
 	};
 	if ((k = kw_outside(&r->pkt, pk, OT_ARRAY_LEN(pk))) >= 0)
 		return left_out(w, "not matched yet", k);
@@ -476,6 +466,7 @@ static void find_kws(struct detect_engine *de)
 	de->kw_tag = detect_keyword_find("tag");
 	de->kw_stream_size = detect_keyword_find("stream_size");
 	de->kw_xbits = detect_keyword_find("xbits");
+	de->kw_iprep = detect_keyword_find("iprep");
 }
 
 void detect_engine_dump_left_out(const struct ruleset *rs, FILE *out)
@@ -593,7 +584,11 @@ struct detect_engine *detect_engine_new(const struct ruleset *rs, detect_alert_f
 		e->order = (uint32_t)i;
 		if (!e->tx)
 			set_prefilter(de, e);
-		e->ip_only = !e->tx && !r->bufs[DBUF_PAYLOAD].head && !r->pkt.head;
+		/* addresses, ports and reputation only */
+		e->ip_only = !e->tx && !r->bufs[DBUF_PAYLOAD].head;
+		for (const struct sigmatch *sm = r->pkt.head; sm; sm = sm->next)
+			if (sm->kw != de->kw_iprep)
+				e->ip_only = false;
 		for (const struct sigmatch *sm = r->post.head; sm; sm = sm->next) {
 			if (sm->kw == de->kw_flowbits || sm->kw == de->kw_flowint ||
 			    sm->kw == de->kw_xbits)
@@ -995,6 +990,8 @@ static bool pkt_match(const struct detect_engine *de, const struct sigmatch *sm,
 		default: return detect_num_match(&sn, srv) || detect_num_match(&sn, cli);
 		}
 	}
+	if (k == de->kw_iprep)
+		return detect_iprep_match(de->rs->iprep, sm->ctx, p);
 	if (k == de->kw_alproto) {
 		const struct detect_app_proto *a = sm->ctx;
 		/* a negation only holds once the protocol is known */
@@ -1354,4 +1351,59 @@ void detect_flow_end(struct detect_engine *de, struct flow *f)
 	struct packet p;
 	flow_packet(f, &p);
 	detect_http(de, &p, f, true);
+}
+
+/* ---- reloads ---- */
+
+size_t detect_engine_var_names(const struct detect_engine *de, enum detect_var_kind kind,
+			       char *const **names)
+{
+	*names = !de ? NULL : kind == DETECT_VAR_FLOWINT ? de->finames : de->fbnames;
+	return !de ? 0 : kind == DETECT_VAR_FLOWINT ? de->nfi : de->nfb;
+}
+
+int detect_engine_var_id(const struct detect_engine *de, enum detect_var_kind kind,
+			 const char *name)
+{
+	if (!de)
+		return -1;
+	return kind == DETECT_VAR_FLOWINT ? fi_id(de, name) : fb_id(de, name);
+}
+
+void detect_engine_carry(struct detect_engine *to, struct detect_engine *from)
+{
+	/* host bits are kept by name: the old table serves the new rules */
+	if (to && from && to->xb && from->xb) {
+		struct xbits_table *t = to->xb;
+		to->xb = from->xb;
+		from->xb = t;
+	}
+}
+
+void detect_flow_remap(struct flow *f, const struct detect_remap *m)
+{
+	struct flow_detect *fd = f->detect;
+	uint32_t bits[FLOWBITS_MAX / 32] = { 0 };
+	uint64_t fi[FLOWINT_MAX] = { 0 }, fi_set = 0;
+	if (!fd)
+		return;
+	for (size_t w = 0; w < FLOWBITS_MAX / 32; w++) {
+		for (uint32_t b = fd->bits[w]; b; b &= b - 1) {
+			size_t id = w * 32 + (size_t)__builtin_ctz(b);
+			int to = id < m->n[DETECT_VAR_FLOWBIT] ? m->id[DETECT_VAR_FLOWBIT][id] : -1;
+			if (to >= 0)
+				bits[to / 32] |= 1u << (to % 32);
+		}
+	}
+	for (uint64_t b = fd->fi_set; b; b &= b - 1) {
+		size_t id = (size_t)__builtin_ctzll(b);
+		int to = id < m->n[DETECT_VAR_FLOWINT] ? m->id[DETECT_VAR_FLOWINT][id] : -1;
+		if (to >= 0) {
+			fi[to] = fd->fi[id];
+			fi_set |= 1ull << to;
+		}
+	}
+	memcpy(fd->bits, bits, sizeof(bits));
+	memcpy(fd->fi, fi, sizeof(fi));
+	fd->fi_set = fi_set;
 }

@@ -123,6 +123,30 @@ void detect_flow_end(struct detect_engine *de, struct flow *f);
 /* Free what detection kept on a flow that ends. */
 void detect_flow_free(struct flow *f);
 
+/* ---- reloads: a flow's state from one engine to the next ---- */
+
+/* Flowbits and flowints live on a flow as ids, which are indexes into an
+ * engine's sorted names: another engine gives the same name another id. */
+enum detect_var_kind { DETECT_VAR_FLOWBIT = 0, DETECT_VAR_FLOWINT, DETECT_VAR_KINDS };
+/* The names of kind the engine knows, sorted: a name's index is its id.
+ * de may be NULL (none). */
+size_t detect_engine_var_names(const struct detect_engine *de, enum detect_var_kind kind,
+			       char *const **names);
+/* The id of name in de, -1 when de does not keep it (unknown, past the limit). */
+int detect_engine_var_id(const struct detect_engine *de, enum detect_var_kind kind,
+			 const char *name);
+/* Old id -> new id (-1: dropped), per kind. */
+struct detect_remap {
+	const int *id[DETECT_VAR_KINDS];
+	size_t n[DETECT_VAR_KINDS];
+};
+/* Renumber f's flowbits and flowints with m; the rest of its state (HTTP
+ * transaction cursors, pass) stays as it is. */
+void detect_flow_remap(struct flow *f, const struct detect_remap *m);
+/* A reload swaps `to` in for `from`: state kept outside flows (the xbits of
+ * hosts) moves over. */
+void detect_engine_carry(struct detect_engine *to, struct detect_engine *from);
+
 /* ---- the EVE alert event (log-alert.c) ---- */
 
 /* Write the alert event of r on p into w (reset first); the 5-tuple is

@@ -42,6 +42,8 @@ SETUP(kw_id_setup); SETUP(kw_icmp_id_setup); SETUP(kw_icmp_seq_setup);
 SETUP(kw_fragbits_setup); SETUP(kw_stream_size_setup); SETUP(kw_threshold_setup);
 SETUP(kw_detection_filter_setup); SETUP(kw_tag_setup); SETUP(kw_app_layer_protocol_setup);
 
+SETUP(kw_iprep_setup);
+
 #define V 0                     /* takes a value */
 #define N KW_NOVALUE
 #define O KW_OPTVALUE
@@ -116,6 +118,8 @@ const struct detect_kw detect_keywords[] = {
 	{ "detection_filter", V, -1, kw_detection_filter_setup, NULL, "match only after N hits" },
 	{ "tag", V, -1, kw_tag_setup, NULL, "log the packets that follow" },
 	{ "app-layer-protocol", V, -1, kw_app_layer_protocol_setup, NULL, "protocol of the flow" },
+	/* IP reputation (detect-kw-iprep.c) */
+	{ "iprep", V, -1, kw_iprep_setup, NULL, "reputation of the packet's addresses" },
 	/* known, not supported yet */
 	{ "asn1", V, -1, NULL, NULL, "ASN.1 checks" },
 	{ "app-layer-event", V, -1, NULL, NULL, "a protocol parser's anomaly" },
@@ -126,7 +130,6 @@ const struct detect_kw detect_keywords[] = {
 	{ "tls.fingerprint", V, -1, NULL, NULL, "certificate fingerprint (old form)" },
 	{ "ftpbounce", N, -1, NULL, NULL, "FTP PORT to another host" },
 	{ "sameip", N, -1, NULL, NULL, "source and destination are equal" },
-	{ "iprep", V, -1, NULL, NULL, "IP reputation" },
 	{ "dataset", V, -1, NULL, NULL, "sets of values" },
 	{ "datarep", V, -1, NULL, NULL, "reputation of values" },
 	{ "lua", V, -1, NULL, NULL, "Lua scripts" },

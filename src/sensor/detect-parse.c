@@ -21,7 +21,9 @@
 
 #include "detect-parse.h"
 #include "applayer.h"
+#include "iprep.h"
 #include "../lib/log.h"
+#include "../lib/util.h"
 
 #define RULE_LEN_MAX (256 * 1024)       /* one rule, continuation lines joined */
 #define OPTS_MAX 512                    /* options in one rule */
@@ -213,6 +215,7 @@ void ruleset_free(struct ruleset *rs)
 	free(rs->sidvals);
 	detect_classes_free(rs->classes);
 	detect_thrcfg_free(rs->thrcfg);
+	iprep_free(rs->iprep);
 	free(rs);
 }
 
@@ -624,7 +627,7 @@ static struct rule *parse_rule(struct ruleset *rs, const char *text, const char 
 	if (parse_header(r, copy, vars, err, sizeof(err)) < 0)
 		goto bad;
 	struct rule_parse rp = {
-		.r = r, .vars = vars, .classes = rs->classes, .cur_buf = -1,
+		.r = r, .vars = vars, .classes = rs->classes, .iprep = rs->iprep, .cur_buf = -1,
 		.last_content_buf = -1, .last_rel_buf = -1, .err = err, .errlen = sizeof(err),
 	};
 	int rc = 0;
@@ -762,41 +765,10 @@ int ruleset_load_buffer(struct ruleset *rs, const char *buf, size_t len, const c
 
 int ruleset_load_file(struct ruleset *rs, const char *path, const struct detect_vars *vars)
 {
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		ot_err("%s: %s", path, strerror(errno));
-		return -1;
-	}
-	char *buf = NULL;
-	size_t len = 0, cap = 0;
-	for (;;) {
-		if (cap - len < 65536) {
-			if (cap > ((size_t)1 << 31)) {
-				ot_err("%s: larger than 2 GiB", path);
-				free(buf);
-				fclose(f);
-				return -1;
-			}
-			size_t nc = cap ? cap * 2 : 1 << 20;
-			char *p = realloc(buf, nc);
-			if (!p) {
-				free(buf);
-				fclose(f);
-				return -1;
-			}
-			buf = p;
-			cap = nc;
-		}
-		size_t n = fread(buf + len, 1, cap - len, f);
-		len += n;
-		if (n == 0)
-			break;
-	}
-	bool bad = ferror(f);
-	fclose(f);
-	if (bad) {
-		ot_err("%s: read error", path);
-		free(buf);
+	char *buf;
+	size_t len;
+	if (ot_read_file(path, (size_t)1 << 31, &buf, &len) < 0) {
+		ot_err("%s: %s", path, errno == EFBIG ? "larger than 2 GiB" : strerror(errno));
 		return -1;
 	}
 	int rc = ruleset_load_buffer(rs, buf, len, path, vars);

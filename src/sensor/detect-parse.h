@@ -37,6 +37,9 @@ int addr_set_parse(struct addr_set *s, const char *expr, const struct detect_var
 		   char *err, size_t errlen);
 int port_set_parse(struct port_set *s, const char *expr, const struct detect_vars *v,
 		   char *err, size_t errlen);
+/* One address item (192.0.2.1, 10.0.0.0/8, 10.0.0.0/255.0.0.0, 2001:db8::/32,
+ * a-b) of len bytes: 0, or -1 with a message in err. */
+int addr_range_parse(const char *s, size_t len, struct addr_range *r, char *err, size_t errlen);
 
 /* ---- classification.config and reference.config ---- */
 
@@ -48,6 +51,10 @@ int detect_classes_load(struct detect_classes *c, const char *path);
 /* Read "config reference: name url" lines; once read, reference: keys of
  * rules must be one of them.  Number of problems, -1 if unreadable. */
 int detect_references_load(struct detect_classes *c, const char *path);
+/* Declare (or redefine) one classtype, as a classification.config line
+ * would; 0, or -1 when the table is full or memory ran out.  It does not
+ * count as having read a classification.config. */
+int detect_classes_add(struct detect_classes *c, const char *name, const char *desc, int prio);
 /* Priority of a classtype, -1 when unknown. */
 int detect_class_priority(const struct detect_classes *c, const char *name);
 const char *detect_class_desc(const struct detect_classes *c, const char *name);
@@ -73,6 +80,7 @@ struct ruleset {
 	size_t nrej, caprej;
 	unsigned files;             /* rule files read */
 	struct detect_classes *classes;     /* owned */
+	struct iprep *iprep;        /* owned: IP reputation for iprep: (load it first), or NULL */
 	/* (gid, sid) -> rule index, for duplicates: open addressing */
 	uint64_t *sidkeys;
 	uint32_t *sidvals;

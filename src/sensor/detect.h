@@ -198,6 +198,7 @@ struct rule {
 
 struct detect_vars;             /* address and port variables (detect-vars.c) */
 struct detect_classes;          /* classification.config, reference.config */
+struct iprep;                   /* IP reputation (iprep.h) */
 
 #define DETECT_MAX_BYTEVARS 16  /* byte_extract variables in one rule */
 
@@ -205,6 +206,7 @@ struct rule_parse {
 	struct rule *r;
 	const struct detect_vars *vars;
 	const struct detect_classes *classes;   /* NULL: any classtype accepted */
+	const struct iprep *iprep;  /* categories for iprep:, or NULL */
 	int kw;                     /* index of the keyword being set up */
 	int cur_buf;                /* sticky buffer in force, -1 = none (payload) */
 	struct sigmatch *last_content;  /* for content modifiers; NULL if none */

@@ -47,6 +47,8 @@ struct flow *flow_handle_packet(struct flow_table *ft, struct packet *p);
 void flow_table_timeout(struct flow_table *ft, const struct timeval *now);
 /* End every flow with the given reason. */
 void flow_table_end_all(struct flow_table *ft, enum flow_end_reason reason);
+/* Call fn on every flow (which it must not end or free). */
+void flow_table_each(struct flow_table *ft, void (*fn)(void *arg, struct flow *f), void *arg);
 
 /* Swap the flow's client and server: addresses, counters and TCP streams
  * (the application layer keeps its own view, see flow.app_flip). */

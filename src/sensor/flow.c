@@ -337,6 +337,12 @@ void flow_table_end_all(struct flow_table *ft, enum flow_end_reason reason)
 		flow_end(ft, ft->lru_tail, reason);
 }
 
+void flow_table_each(struct flow_table *ft, void (*fn)(void *arg, struct flow *f), void *arg)
+{
+	for (struct flow *f = ft->lru_head; f; f = f->lnext)
+		fn(arg, f);
+}
+
 void flow_table_free(struct flow_table *ft)
 {
 	if (!ft)

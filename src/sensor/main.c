@@ -5,8 +5,9 @@
  * the log folder (-l).  Suricata's spelling of the options that suricata-verify
  * and operators use is accepted (-k, --set, -S, --runmode, --simulate-ips):
  * the ones with an equivalent here are honoured, the others are reported as
- * ignored.  Rules (-S, -s, rule-files) are loaded, checked and matched
- * (detect-engine.h): alerts are written as EVE alert events.
+ * ignored.  Rules (-S, -s, rule-files) and IP reputation lists are loaded
+ * (detect-load.h), checked and matched (detect-engine.h): alerts are
+ * written as EVE alert events.  SIGHUP reloads them (detect-reload.h).
  * See docs/otasuke-sensor.md.
  */
 #include <errno.h>
@@ -22,7 +23,9 @@
 #include <unistd.h>
 
 #include "detect-engine.h"
+#include "detect-load.h"
 #include "detect-parse.h"
+#include "detect-reload.h"
 #include "eve.h"
 #include "sensor.h"
 #include "sensor-config.h"
@@ -241,147 +244,6 @@ static int drop_privileges(const char *user, const char *logdir)
 	return 0;
 }
 
-static struct ot_config *load_config(const struct cli *c, int *problems)
-{
-	struct ot_config *cfg = cfg_new(sensor_cfg_keys, sensor_cfg_nkeys);
-	*problems = 0;
-	if (!cfg)
-		return NULL;
-	const char *path = c->config;
-	if (!path && access(DEFAULT_CONFIG, R_OK) == 0)
-		path = DEFAULT_CONFIG;
-	if (path) {
-		int r = cfg_load_file(cfg, path);
-		*problems += r < 0 ? 1 : r;
-	}
-	for (int i = 0; i < c->nsets; i++) {
-		/* Suricata's keys that have no equivalent here only warn */
-		if (cfg_set(cfg, c->sets[i], true) < 0)
-			(*problems)++;
-	}
-	return cfg;
-}
-
-/* The folder of path, for files that sit next to the rules. */
-static void dir_of(const char *path, char *out, size_t len)
-{
-	const char *slash = strrchr(path, '/');
-	if (!slash)
-		snprintf(out, len, ".");
-	else
-		snprintf(out, len, "%.*s", (int)(slash - path), path);
-}
-
-static const char *const addr_groups[] = {
-	"HOME_NET", "EXTERNAL_NET", "HTTP_SERVERS", "SMTP_SERVERS", "SQL_SERVERS", "DNS_SERVERS",
-	"TELNET_SERVERS", "AIM_SERVERS", "DC_SERVERS", "DNP3_SERVER", "DNP3_CLIENT",
-	"MODBUS_CLIENT", "MODBUS_SERVER", "ENIP_CLIENT", "ENIP_SERVER",
-};
-static const char *const port_groups[] = {
-	"HTTP_PORTS", "SHELLCODE_PORTS", "ORACLE_PORTS", "SSH_PORTS", "DNP3_PORTS", "MODBUS_PORTS",
-	"FILE_DATA_PORTS", "FTP_PORTS", "GENEVE_PORTS", "VXLAN_PORTS", "TEREDO_PORTS",
-};
-
-/*
- * Load the rules named on the command line and in the configuration.
- * NULL with *none set when there are no rules to load; NULL otherwise on a
- * problem that is not about one rule (a file or variable that cannot be used).
- */
-static struct ruleset *load_rules(const struct cli *c, const struct ot_config *cfg, bool *none)
-{
-	const char *const *cfiles;
-	size_t ncfg = cfg_list(cfg, "rule-files", &cfiles);
-	const char *base = cfg_str(cfg, "default-rule-path");
-	*none = false;
-	if (c->nrules_S)
-		ncfg = 0;
-	if (!ncfg && !c->nrules_S && !c->nrules_s) {
-		*none = true;
-		return NULL;
-	}
-	struct detect_vars *vars = detect_vars_new();
-	struct ruleset *rs = ruleset_new();
-	char path[4096], dir[2048] = "";
-	const char *first = NULL;
-	int bad = 0;
-	if (!vars || !rs)
-		goto fail;
-	for (size_t i = 0; i < sizeof(addr_groups) / sizeof(addr_groups[0]); i++) {
-		snprintf(path, sizeof(path), "vars.address-groups.%s", addr_groups[i]);
-		if (cfg_str(cfg, path) && detect_vars_set_kind(vars, addr_groups[i], cfg_str(cfg, path), false) < 0)
-			bad++;
-	}
-	for (size_t i = 0; i < sizeof(port_groups) / sizeof(port_groups[0]); i++) {
-		snprintf(path, sizeof(path), "vars.port-groups.%s", port_groups[i]);
-		if (cfg_str(cfg, path) && detect_vars_set_kind(vars, port_groups[i], cfg_str(cfg, path), true) < 0)
-			bad++;
-	}
-	if (bad || detect_vars_check(vars))
-		goto fail;
-	/* the first rule file locates classification.config when it is not configured */
-	if (c->nrules_S)
-		first = c->rules_S[0];
-	else if (ncfg && cfiles[0][0] != '/' && base)
-		first = NULL;
-	else if (ncfg)
-		first = cfiles[0];
-	else
-		first = c->rules_s[0];
-	if (first)
-		dir_of(first, dir, sizeof(dir));
-	else if (base)
-		snprintf(dir, sizeof(dir), "%s", base);
-	const char *cls = cfg_str(cfg, "classification-file");
-	if (cls) {
-		if (detect_classes_load(rs->classes, cls) < 0)
-			goto fail;
-	} else {
-		snprintf(path, sizeof(path), "%s/classification.config", dir);
-		if (access(path, R_OK) == 0 && detect_classes_load(rs->classes, path) < 0)
-			goto fail;
-	}
-	const char *ref = cfg_str(cfg, "reference-config-file");
-	if (ref) {
-		if (detect_references_load(rs->classes, ref) < 0)
-			goto fail;
-	} else {
-		snprintf(path, sizeof(path), "%s/reference.config", dir);
-		if (access(path, R_OK) == 0 && detect_references_load(rs->classes, path) < 0)
-			goto fail;
-	}
-	if (!detect_classes_loaded(rs->classes))
-		ot_notice("no classification.config: every classtype is accepted, with priority 3");
-	rs->quiet = c->dump_rejected;
-	for (int i = 0; i < c->nrules_S; i++)
-		if (ruleset_load_file(rs, c->rules_S[i], vars) < 0)
-			bad++;
-	for (size_t i = 0; i < ncfg; i++) {
-		if (cfiles[i][0] != '/' && base)
-			snprintf(path, sizeof(path), "%s/%s", base, cfiles[i]);
-		else
-			snprintf(path, sizeof(path), "%s", cfiles[i]);
-		if (ruleset_load_file(rs, path, vars) < 0)
-			bad++;
-	}
-	for (int i = 0; i < c->nrules_s; i++)
-		if (ruleset_load_file(rs, c->rules_s[i], vars) < 0)
-			bad++;
-	const char *thr = cfg_str(cfg, "threshold-file");
-	if (thr && detect_thrcfg_load(rs, thr, vars) < 0)
-		bad++;
-	if (bad)
-		goto fail;
-	size_t total = rs->nrules + rs->nrej;
-	ot_notice("%zu rules loaded, %zu rejected (%.1f%%)", rs->nrules, rs->nrej,
-		  total ? 100.0 * (double)rs->nrej / (double)total : 0.0);
-	detect_vars_free(vars);
-	return rs;
-fail:
-	detect_vars_free(vars);
-	ruleset_free(rs);
-	return NULL;
-}
-
 int main(int argc, char **argv)
 {
 	struct cli c = { 0 };
@@ -390,8 +252,12 @@ int main(int argc, char **argv)
 	struct live_source *ls = NULL;
 	struct source_stats st = { 0 };
 	struct ruleset *rules = NULL;
+	struct detect_reload *reload = NULL;
 	bool no_rules;
+	int broken;
 
+	/* before any thread: SIGHUP is for the reload thread's sigwait() */
+	detect_reload_block_signals();
 	ot_log_init("otasuke-sensor");
 	int pr = parse_cli(argc, argv, &c);
 	if (pr)
@@ -401,7 +267,9 @@ int main(int argc, char **argv)
 	else if (c.verbose)
 		ot_log_set_level(c.verbose > 1 ? OT_LOG_DEBUG : OT_LOG_INFO);
 
-	struct ot_config *cfg = load_config(&c, &problems);
+	if (!c.config && access(DEFAULT_CONFIG, R_OK) == 0)
+		c.config = DEFAULT_CONFIG;
+	struct ot_config *cfg = sensor_config_load(c.config, c.sets, c.nsets, &problems);
 	if (!cfg)
 		return 1;
 	if (!c.quiet && !c.verbose) {
@@ -430,7 +298,11 @@ int main(int argc, char **argv)
 	}
 	if (problems)
 		goto out;
-	rules = load_rules(&c, cfg, &no_rules);
+	const struct detect_reload_src src = {
+		.config = c.config, .sets = c.sets, .nsets = c.nsets,
+		.rules = { c.rules_S, c.nrules_S, c.rules_s, c.nrules_s, c.dump_rejected },
+	};
+	rules = detect_load(&src.rules, cfg, &no_rules, &broken);
 	if (!rules && !no_rules)
 		goto out;
 	if (c.dump_rejected) {
@@ -476,8 +348,11 @@ int main(int argc, char **argv)
 			 cfg_str(cfg, "sensor.tenant"));
 	if (!(s = sensor_new(cfg, logdir)))
 		goto out;
-	if (rules && sensor_set_rules(s, rules) < 0)
+	int set = sensor_set_rules(s, rules);
+	rules = NULL;           /* the pipeline's now */
+	if (set < 0)
 		goto out;
+	reload = detect_reload_start(s, &src);
 
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
@@ -498,6 +373,7 @@ int main(int argc, char **argv)
 		printf("Events are in %s/%s\n", logdir, cfg_str(cfg, "outputs.eve.filename"));
 	}
 out:
+	detect_reload_stop(reload);
 	ruleset_free(rules);
 	sensor_free(s);
 	source_live_close(ls);

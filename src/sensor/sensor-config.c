@@ -7,6 +7,7 @@
 
 #include <stdint.h>
 
+
 #define U32 UINT32_MAX
 #define GB(n) ((uint64_t)(n) << 30)
 #define MB(n) ((uint64_t)(n) << 20)
@@ -75,6 +76,11 @@ const struct cfg_key sensor_cfg_keys[] = {
 	{ "classification-file", CFG_STR, NULL, 0, 0, "classification.config (default: the one next to the rules, if any)" },
 	{ "reference-config-file", CFG_STR, NULL, 0, 0, "reference.config (default: the one next to the rules, if any)" },
 	{ "threshold-file", CFG_STR, NULL, 0, 0, "threshold.config: thresholds and suppressions by gen_id/sig_id" },
+	{ "reputation-categories-file", CFG_STR, NULL, 0, 0, "IP reputation categories: 'id,shortname,description' lines, as Suricata's" },
+	{ "default-reputation-path", CFG_STR, NULL, 0, 0, "folder of the files named by relative paths in reputation-files and reputation-lists" },
+	{ "reputation-files", CFG_LIST, NULL, 0, 0, "Suricata reputation files ('address[/prefix],category-id,score' lines), for iprep rules" },
+	{ "reputation-lists", CFG_LIST, NULL, 0, 0, "address lists (one address, prefix or range a line, as ET's compromised-ips.txt), each CATEGORY:SCORE:FILE or CATEGORY:FILE (score 100)" },
+	{ "reputation-alerts", CFG_BOOL, "yes", 0, 0, "alert on traffic to or from an address of reputation-lists without any rule (built-in signatures: gid 1, sid 9100000-9125599)" },
 	{ "vars.address-groups.HOME_NET", CFG_STR, NULL, 0, 0, "the networks protected (default [192.168.0.0/16,10.0.0.0/8,172.16.0.0/12])" },
 	{ "vars.address-groups.EXTERNAL_NET", CFG_STR, NULL, 0, 0, "the other networks (default !$HOME_NET)" },
 	{ "vars.address-groups.HTTP_SERVERS", CFG_STR, NULL, 0, 0, "address group for rules (default $HOME_NET)" },
@@ -104,3 +110,22 @@ const struct cfg_key sensor_cfg_keys[] = {
 };
 
 const size_t sensor_cfg_nkeys = sizeof(sensor_cfg_keys) / sizeof(sensor_cfg_keys[0]);
+
+struct ot_config *sensor_config_load(const char *path, const char *const *sets, int nsets,
+				     int *problems)
+{
+	struct ot_config *cfg = cfg_new(sensor_cfg_keys, sensor_cfg_nkeys);
+	*problems = 0;
+	if (!cfg)
+		return NULL;
+	if (path) {
+		int r = cfg_load_file(cfg, path);
+		*problems += r < 0 ? 1 : r;
+	}
+	for (int i = 0; i < nsets; i++) {
+		/* Suricata's keys that have no equivalent here only warn */
+		if (cfg_set(cfg, sets[i], true) < 0)
+			(*problems)++;
+	}
+	return cfg;
+}

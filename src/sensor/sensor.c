@@ -10,6 +10,8 @@
 #include "app-engine.h"
 #include "decode.h"
 #include "detect-engine.h"
+#include "detect-parse.h"
+#include "detect-reload.h"
 #include "eve.h"
 #include "flow-table.h"
 #include "log-flow.h"
@@ -27,7 +29,9 @@ struct sensor {
 	struct output *out;
 	struct jw jw;
 	struct detect_engine *de;   /* NULL without rules */
-	const struct ruleset *rules;
+	struct ruleset *rules;      /* owned, with de */
+	struct detect_reload *reload;       /* offers new rules, or NULL */
+	uint64_t reloads;
 	bool log_anomaly;
 	bool checksum_validate;
 	uint64_t flow_pkts;
@@ -85,22 +89,57 @@ static void tx_ready(void *arg, struct app_ctx *ctx, enum app_proto proto, int d
 		detect_tx(s->de, ctx->pkt, ctx->flow, &t, dir, progress);
 }
 
-int sensor_set_rules(struct sensor *s, const struct ruleset *rs)
+struct detect_engine *sensor_engine_new(struct sensor *s, const struct ruleset *rs)
 {
 	size_t active, skipped;
-	detect_engine_free(s->de);
-	s->de = NULL;
-	s->rules = rs;
-	if (!rs)
-		return 0;
-	if (!(s->de = detect_engine_new(rs, alert_out, s))) {
+	struct detect_engine *de = detect_engine_new(rs, alert_out, s);
+	if (!de) {
 		ot_err("the detection engine could not be built");
-		return -1;
+		return NULL;
 	}
-	detect_engine_counts(s->de, &active, &skipped);
+	detect_engine_counts(de, &active, &skipped);
 	ot_notice("%zu rules active, %zu not matchable yet (app-layer buffers or keywords)",
 		  active, skipped);
+	return de;
+}
+
+int sensor_set_rules(struct sensor *s, struct ruleset *rs)
+{
+	detect_engine_free(s->de);
+	ruleset_free(s->rules);
+	s->de = NULL;
+	s->rules = rs;
+	if (rs && !(s->de = sensor_engine_new(s, rs)))
+		return -1;
 	return 0;
+}
+
+const struct detect_engine *sensor_engine(const struct sensor *s)
+{
+	return s->de;
+}
+
+static void remap_flow(void *arg, struct flow *f)
+{
+	detect_flow_remap(f, arg);
+}
+
+void sensor_swap_rules(struct sensor *s, struct ruleset *rs, struct detect_engine *de,
+		       const struct detect_remap *map, struct ruleset **old_rs,
+		       struct detect_engine **old_de)
+{
+	flow_table_each(s->ft, remap_flow, (void *)map);
+	detect_engine_carry(de, s->de);
+	*old_rs = s->rules;
+	*old_de = s->de;
+	s->rules = rs;
+	s->de = de;
+	s->reloads++;
+}
+
+void sensor_set_reload(struct sensor *s, struct detect_reload *r)
+{
+	s->reload = r;
 }
 
 static void decode_cfg_from(struct decode_cfg *dcfg, const struct ot_config *cfg)
@@ -194,6 +233,8 @@ static void log_anomalies(struct sensor *s, const struct packet *p)
 
 void sensor_tick(struct sensor *s, const struct timeval *now)
 {
+	if (s->reload)
+		detect_reload_poll(s->reload);
 	flow_table_timeout(s->ft, now);
 	decode_defrag_timeout(&s->dc, now);
 }
@@ -311,6 +352,12 @@ static void stats_event(struct sensor *s)
 	jw_obj_close(w);
 	jw_uint(w, "parse_errors", s->ae.stats.parse_errors);
 	jw_obj_close(w);
+	jw_obj_open(w, "detect");
+	jw_uint(w, "rules_loaded", s->rules ? s->rules->nrules : 0);
+	jw_uint(w, "rules_failed", s->rules ? s->rules->nrej : 0);
+	jw_uint(w, "reloads", s->reloads);
+	jw_uint(w, "reload_failures", s->reload ? detect_reload_failures(s->reload) : 0);
+	jw_obj_close(w);
 	jw_obj_close(w);
 	jw_obj_close(w);
 	if (jw_ok(w))
@@ -330,6 +377,7 @@ void sensor_free(struct sensor *s)
 		return;
 	flow_table_free(s->ft);
 	detect_engine_free(s->de);
+	ruleset_free(s->rules);
 	decode_ctx_destroy(&s->dc);
 	app_engine_destroy(&s->ae);
 	output_close(s->out);

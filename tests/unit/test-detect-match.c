@@ -23,6 +23,7 @@
 
 #include "detect-parse.h"
 #include "detect-engine.h"
+#include "detect-reload.h"
 #include "applayer.h"
 #include "../../src/lib/json.h"
 
@@ -541,6 +542,67 @@ static void test_engine_header(void **state)
 	detect_vars_free(v);
 }
 
+/*
+ * A rule reload: what one engine set on a flow (flowbits, flowints), the
+ * next one sees under its own ids, which differ (names sorting before the
+ * old ones shift them); a name the next engine does not know is dropped.
+ */
+static void test_engine_reload_remap(void **state)
+{
+	(void)state;
+	const char *old_rules =
+		"alert tcp any any -> any any (content:\"SET\"; flowbits:set,seen; flowbits:set,gone; "
+		"flowint:count,=,5; flowint:zz,=,1; noalert; sid:1;)\n";
+	const char *new_rules =
+		"alert tcp any any -> any any (content:\"HIT\"; flowbits:isset,seen; sid:11;)\n"
+		"alert tcp any any -> any any (content:\"HIT\"; flowbits:isset,abc; sid:12;)\n"
+		"alert tcp any any -> any any (content:\"HIT\"; flowint:count,==,5; sid:13;)\n"
+		"alert tcp any any -> any any (content:\"HIT\"; flowint:acount,isset; sid:14;)\n"
+		"alert tcp any any -> any any (content:\"HIT\"; flowbits:isset,aaa; sid:15;)\n";
+	struct ruleset *rs1, *rs2;
+	struct detect_vars *v1, *v2;
+	struct alerts a = { 0 };
+	struct detect_engine *de1 = engine(old_rules, &rs1, &v1, &a);
+	struct detect_engine *de2 = engine(new_rules, &rs2, &v2, &a);
+	struct flow f;
+	flow_init(&f, 1, 40000, 80);
+	struct packet p = tcp_pkt(&f, 0, "SET", 1);
+	detect_packet(de1, &p, &f);
+	assert_int_equal(a.n, 0);
+	struct detect_remap m;
+	assert_int_equal(detect_remap_build(&m, de1, de2), 0);
+	assert_int_equal(m.n[DETECT_VAR_FLOWBIT], 2);   /* gone, seen */
+	assert_int_equal(m.id[DETECT_VAR_FLOWBIT][0], -1);
+	assert_int_equal(m.id[DETECT_VAR_FLOWBIT][1], 2);       /* aaa, abc, seen */
+	assert_int_equal(m.id[DETECT_VAR_FLOWINT][0], 1);       /* acount, count */
+	assert_int_equal(m.id[DETECT_VAR_FLOWINT][1], -1);      /* zz */
+	detect_flow_remap(&f, &m);
+	detect_remap_free(&m);
+	p = tcp_pkt(&f, 1, "HIT", 2);
+	detect_packet(de2, &p, &f);
+	assert_int_equal(a.n, 2);
+	assert_int_equal(a.sid[0], 11);
+	assert_int_equal(a.sid[1], 13);
+	/* from no engine, or to none: nothing is carried */
+	assert_int_equal(detect_remap_build(&m, NULL, de2), 0);
+	assert_int_equal(m.n[DETECT_VAR_FLOWBIT] + m.n[DETECT_VAR_FLOWINT], 0);
+	detect_remap_free(&m);
+	assert_int_equal(detect_remap_build(&m, de2, NULL), 0);
+	assert_int_equal(m.id[DETECT_VAR_FLOWBIT][0], -1);
+	detect_flow_remap(&f, &m);
+	detect_remap_free(&m);
+	a.n = 0;
+	detect_packet(de2, &p, &f);
+	assert_int_equal(a.n, 0);
+	detect_flow_free(&f);
+	detect_engine_free(de1);
+	detect_engine_free(de2);
+	ruleset_free(rs1);
+	ruleset_free(rs2);
+	detect_vars_free(v1);
+	detect_vars_free(v2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -555,6 +617,7 @@ int main(void)
 		cmocka_unit_test(test_engine_threshold),
 		cmocka_unit_test(test_engine_flowint),
 		cmocka_unit_test(test_engine_header),
+		cmocka_unit_test(test_engine_reload_remap),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
