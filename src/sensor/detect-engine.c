@@ -325,7 +325,7 @@ static int rule_supported(const struct detect_engine *de, const struct rule *r, 
 	e->nbufs = 0;
 	e->tx = 0;
 	for (int b = 0; b < DBUF_MAX; b++) {
-		if (b == DBUF_PAYLOAD || !r->bufs[b].head)
+		if (b == DBUF_PAYLOAD || b == DBUF_BASE64_DATA || !r->bufs[b].head)
 			continue;
 		int proto = detect_appbuf_proto(b);
 		if (!proto) {
@@ -350,6 +350,8 @@ static int rule_supported(const struct detect_engine *de, const struct rule *r, 
 	}
 	if ((bad = detect_match_unsupported(r->bufs[DBUF_PAYLOAD].head)))
 		return left_out(w, "not matched in the payload yet", bad->kw);
+	if ((bad = detect_match_unsupported(r->bufs[DBUF_BASE64_DATA].head)))
+		return left_out(w, "not matched in base64_data yet", bad->kw);
 	if (e->tx) {
 		/* app-layer rules: transactions of one protocol; payload contents
 		   only beside HTTP buffers (matched on the message) */
@@ -1177,6 +1179,13 @@ static bool tx_pkt_match(const struct detect_engine *de, const struct erule *e,
 	return true;
 }
 
+/* base64_data: the rule's list for it on what base64_decode gave, if any. */
+static bool base64_match(struct detect_engine *de, const struct rule *r)
+{
+	const struct sigmatch *sm = r->bufs[DBUF_BASE64_DATA].head;
+	return !sm || (de->m.b64_done && detect_match_buffer(&de->m, sm, de->m.b64, de->m.b64_len));
+}
+
 /* Does some instance of buffer b of t hold the rule's list for it? */
 static bool tx_buffer_match(struct detect_engine *de, const struct rule *r,
 			    const struct detect_tx *t, int b, int stage)
@@ -1219,11 +1228,13 @@ static void inspect_tx(struct detect_engine *de, const struct packet *p, struct 
 				tuple_match(r, sa, sp, ca, cp, k->proto, k->ip_ver);
 		if (!hit || !tx_pkt_match(de, e, p, f, stage))
 			continue;
-		memset(de->m.vars, 0, sizeof(de->m.vars));
+		detect_match_rule_start(&de->m);
 		if (r->bufs[DBUF_PAYLOAD].head)
 			hit = tx_buffer_match(de, r, t, DBUF_PAYLOAD, stage);
 		for (int b = 0; b < e->nbufs && hit; b++)
 			hit = tx_buffer_match(de, r, t, e->bufs[b], stage);
+		if (hit && !base64_match(de, r))
+			continue;
 		if (hit && matched(de, e, p, f, stage ^ f->app_flip, t, stage ? sa : ca,
 				   stage ? ca : sa, true))
 			return;
@@ -1332,8 +1343,9 @@ void detect_packet(struct detect_engine *de, const struct packet *p, struct flow
 		if (!ok)
 			continue;
 		if (pl) {
-			memset(de->m.vars, 0, sizeof(de->m.vars));
-			if (!detect_match_buffer(&de->m, pl, p->payload, p->payload_len))
+			detect_match_rule_start(&de->m);
+			if (!detect_match_buffer(&de->m, pl, p->payload, p->payload_len) ||
+			    !base64_match(de, r))
 				continue;
 		}
 		/* a pass rule ends inspection of the packet; an IP-only one

@@ -48,6 +48,9 @@ struct detect_match_ctx {
 	void *mctx;                 /* pcre2_match_context * (match limits) */
 	uint64_t vars[DETECT_MAX_BYTEVARS];     /* byte_extract values */
 	uint8_t *tbuf[2];           /* transformed buffers */
+	uint8_t *b64;               /* what the last base64_decode gave (base64_data) */
+	uint32_t b64_len;
+	bool b64_done;              /* a base64_decode ran for this rule */
 	uint32_t budget;            /* inspections left, against blow-ups */
 };
 
@@ -61,6 +64,9 @@ void detect_match_ctx_destroy(struct detect_match_ctx *m);
  */
 bool detect_match_buffer(struct detect_match_ctx *m, const struct sigmatch *sm,
 			 const uint8_t *buf, uint32_t len);
+
+/* A rule's inspection starts: forget byte_extract values and decoded data. */
+void detect_match_rule_start(struct detect_match_ctx *m);
 
 /* Apply transform t (dotprefix, to_lowercase, to_sha256...) to in into
  * out (cap bytes of room); the length written, cut at cap

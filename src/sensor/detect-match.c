@@ -25,6 +25,7 @@
 
 #define MATCH_BUDGET 4096       /* inspections per list and buffer */
 #define TRANSFORM_BUF (64 * 1024)       /* a transformed buffer is cut there */
+#define B64_BUF (64 * 1024)             /* base64_decode output is cut there */
 #define PCRE_MATCH_LIMIT 3500   /* Suricata's default pcre match-limit */
 #define PCRE_DEPTH_LIMIT 1500
 
@@ -58,7 +59,8 @@ int detect_match_ctx_init(struct detect_match_ctx *m)
 	m->mctx = pcre2_match_context_create(NULL);
 	m->tbuf[0] = malloc(TRANSFORM_BUF);
 	m->tbuf[1] = malloc(TRANSFORM_BUF);
-	if (!m->md || !m->mctx || !m->tbuf[0] || !m->tbuf[1]) {
+	m->b64 = malloc(B64_BUF);
+	if (!m->md || !m->mctx || !m->tbuf[0] || !m->tbuf[1] || !m->b64) {
 		detect_match_ctx_destroy(m);
 		return -1;
 	}
@@ -73,6 +75,8 @@ void detect_match_ctx_destroy(struct detect_match_ctx *m)
 	pcre2_match_context_free(m->mctx);
 	free(m->tbuf[0]);
 	free(m->tbuf[1]);
+	free(m->b64);
+	m->b64 = NULL;
 	m->md = NULL;
 	m->mctx = NULL;
 	m->tbuf[0] = m->tbuf[1] = NULL;
@@ -227,6 +231,56 @@ static bool byte_compare(const struct detect_byte *b, uint64_t v, uint64_t want)
 	default: r = false; break;
 	}
 	return (b->flags & BY_NEGATED) ? !r : r;
+}
+
+static int b64val(uint8_t c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	return c == '+' ? 62 : c == '/' ? 63 : -1;
+}
+
+/*
+ * base64_decode: decode from offset (after the cursor when relative), at
+ * most bytes input bytes (0: to the end), into m->b64 for base64_data.
+ * As Suricata, decoding stops at the first byte outside the alphabet
+ * (padding included); white space is skipped.
+ */
+static void base64_decode(struct detect_match_ctx *m, const struct detect_base64 *b,
+			  const uint8_t *buf, uint32_t len, int64_t cur)
+{
+	int64_t from = (b->relative ? cur : 0) + b->offset;
+	uint32_t n = 0, acc = 0, bits = 0;
+	m->b64_done = true;
+	m->b64_len = 0;
+	if (from < 0 || from >= (int64_t)len)
+		return;
+	int64_t end = b->bytes && from + b->bytes < (int64_t)len ? from + b->bytes : (int64_t)len;
+	for (int64_t i = from; i < end && n < B64_BUF; i++) {
+		if (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\r' || buf[i] == '\n')
+			continue;
+		int v = b64val(buf[i]);
+		if (v < 0)
+			break;
+		acc = acc << 6 | (uint32_t)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			m->b64[n++] = (uint8_t)(acc >> bits);
+		}
+	}
+	m->b64_len = n;
+}
+
+void detect_match_rule_start(struct detect_match_ctx *m)
+{
+	memset(m->vars, 0, sizeof(m->vars));
+	m->b64_len = 0;
+	m->b64_done = false;
 }
 
 static int inspect(struct detect_match_ctx *m, const struct kw_ids *k, const struct sigmatch *sm,
@@ -419,8 +473,11 @@ static int inspect(struct detect_match_ctx *m, const struct kw_ids *k, const str
 			return M_STOP;
 		return next(m, k, sm, buf, len, cur);
 	}
-	if (sm->kw == k->base64_decode ||     /* decodes for base64_data: no test here */
-	    (detect_keywords[sm->kw].flags & KW_TRANSFORM))    /* done before */
+	if (sm->kw == k->base64_decode) {     /* decodes for base64_data: no test here */
+		base64_decode(m, sm->ctx, buf, len, cur);
+		return next(m, k, sm, buf, len, cur);
+	}
+	if (detect_keywords[sm->kw].flags & KW_TRANSFORM)       /* done before */
 		return next(m, k, sm, buf, len, cur);
 	return M_STOP;                  /* not a keyword this matcher knows */
 }

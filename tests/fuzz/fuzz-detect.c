@@ -60,7 +60,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			for (int b = 0; b < DBUF_MAX; b++) {
 				const struct sigmatch *sm = rs->rules[i]->bufs[b].head;
 				if (sm && detect_match_supported(sm)) {
-					memset(m.vars, 0, sizeof(m.vars));
+					detect_match_rule_start(&m);
 					(void)detect_match_buffer(&m, sm, payload, plen);
 				}
 			}

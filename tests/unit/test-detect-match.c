@@ -518,7 +518,14 @@ static void test_engine_header(void **state)
 		"alert tcp any 80 -> any any (msg:\"ok1\"; content:\"Www-Authenticate\\: \"; nocase; sid:9000001; rev:1;)\n"
 		"alert tcp 10.0.0.2 any <> 10.0.0.1 any (content:\"Authenticate\"; sid:2;)\n"
 		"alert udp any any -> any any (content:\"Authenticate\"; sid:3;)\n"
-		"alert tcp any any -> any 80 (content:\"Authenticate\"; ttl:<10; sid:4;)\n";
+		"alert tcp any any -> any 80 (content:\"Authenticate\"; ttl:<10; sid:4;)\n"
+		/* base64_decode / base64_data, the shape of ET Open sid 2034366: the
+		   decoded bytes after <base64>, not the packet's */
+		"alert tcp any any -> any any (content:\"<base64>\"; base64_decode:offset 0,relative; "
+		"base64_data; content:\"hello\"; startswith; sid:5;)\n"
+		"alert tcp any any -> any any (content:\"<base64>\"; base64_decode:bytes 4,relative; "
+		"base64_data; content:\"world\"; sid:6;)\n"
+		"alert tcp any any -> any any (content:\"<base64>\"; base64_data; content:\"hello\"; sid:7;)\n";
 	struct ruleset *rs;
 	struct detect_vars *v;
 	struct alerts a = { 0 };
@@ -536,6 +543,11 @@ static void test_engine_header(void **state)
 	p = tcp_pkt(&f, 1, "", 3);
 	detect_packet(de, &p, &f);          /* no payload, no content match */
 	assert_int_equal(a.n, 3);
+	/* "hello world", cut by a line end */
+	p = tcp_pkt(&f, 0, "x<base64>aGVsbG8g\r\nd29ybGQ=</base64>", 4);
+	detect_packet(de, &p, &f);
+	assert_int_equal(a.n, 4);
+	assert_int_equal(a.sid[3], 5);
 	detect_flow_free(&f);
 	detect_engine_free(de);
 	ruleset_free(rs);
