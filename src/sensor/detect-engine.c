@@ -7,8 +7,18 @@
  * then file order) and sorted into groups: one per IP protocol, and in
  * each the rules whose destination ports are a few known values (indexed
  * by destination port), those whose source ports are (indexed by source
- * port), and the rest.  A packet walks the three lists of its protocol in
- * evaluation order, merged, so it only meets plausible rules.
+ * port), those naming a few addresses on one side (indexed by address,
+ * detect-addrindex.h), and the rest.
+ *
+ * Rules with a fast pattern (detect-prefilter.h) are not in those lists:
+ * their patterns go into one vectorscan database per group for the
+ * payload, and one per HTTP buffer and side for transactions.  A packet
+ * scans its payload once with its group's database and walks, in
+ * evaluation order, the lists of its group merged with the rules whose
+ * pattern the scan found; so it only meets plausible rules.  Rules
+ * without a usable fast pattern (no content, only negated ones, a pattern
+ * vectorscan refused) stay in the lists and meet every packet of their
+ * group and ports.  With detect.prefilter off every rule is in the lists.
  *
  * Each candidate rule is checked: addresses and ports (both ways for <>),
  * the packet list (flow, ttl, flags, dsize, flowbits:isset, flowint...),
@@ -27,25 +37,26 @@
  * buffers are not matched yet: those rules are left out and counted.
  *
  * TCP payloads are matched packet by packet in this first pass, not on the
- * reassembled stream (which comes later, with a multi-pattern prefilter):
- * a pattern split across segments is missed, and a retransmission may
- * alert again.
+ * reassembled stream (which comes later): a pattern split across segments
+ * is missed, and a retransmission may alert again.
  *
- * Memory: the candidate scratch list, the PCRE2 match data, the header and
- * URI scratch buffers and the threshold table are allocated with the
- * engine; the only allocation after that is a flow's detection block
+ * Memory: the candidate and prefilter hit lists, the vectorscan scratch,
+ * the PCRE2 match data, the header and URI scratch buffers and the
+ * threshold table are allocated with the engine; the only allocation after that is a flow's detection block
  * (flowbits, flowints, transaction cursors), once per flow, on first use.
  */
 #include "detect-engine.h"
 
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <netinet/in.h>
 
 #include "app-http.h"
+#include "detect-addrindex.h"
 #include "detect-parse.h"
+#include "detect-prefilter.h"
 #include "stream.h"
+#include "../lib/util.h"
 
 #define MAX_PORTS_INDEXED 64    /* a port set with more values is not indexed */
 #define FLOWBITS_MAX 1024       /* distinct flowbit names; more are ignored */
@@ -58,6 +69,10 @@
 
 enum { G_TCP = 0, G_UDP, G_ICMP, G_OTHER, G_MAX };
 
+/* Prefilter databases: the payload of each group, then each HTTP buffer of each side. */
+#define PF_HTTP(stage, b) (G_MAX + (unsigned)(stage) * DBUF_MAX + (unsigned)(b))
+#define PF_DBS PF_HTTP(2, 0)
+
 struct port_idx {
 	uint64_t *keys;             /* port << 32 | rule order, sorted */
 	size_t n, cap;
@@ -65,6 +80,7 @@ struct port_idx {
 
 struct group {
 	struct port_idx by_dp, by_sp;
+	struct addr_index by_src, by_dst;   /* rules naming a few addresses on one side */
 	uint32_t *any;              /* rule orders, ascending */
 	size_t nany, capany;
 };
@@ -76,8 +92,7 @@ struct erule {
 	bool tx;                    /* matched on HTTP transactions */
 	bool ip_only;               /* addresses and ports only: checked on the
 				       first packet of each direction of a flow */
-	bool pf;                    /* pf_pair is set: */
-	uint16_t pf_pair;           /* two bytes (lower case) the payload must hold */
+	bool pre;                   /* evaluated only when the prefilter found its fast pattern */
 	uint8_t tx_dir;             /* 0: when the request is done, 1: the response */
 	uint8_t nbufs;
 	uint8_t bufs[RULE_BUFS_MAX];        /* the buffers the rule looks into */
@@ -103,13 +118,15 @@ struct detect_engine {
 	struct erule *rules;        /* in evaluation order */
 	size_t nrules, skipped;
 	struct group g[G_MAX];
-	uint32_t *http;             /* orders of the HTTP transaction rules */
-	size_t nhttp;
+	uint32_t *http;             /* orders of the HTTP transaction rules the prefilter does not select */
+	size_t nhttp, ntx;          /* ntx: all HTTP transaction rules */
 	uint8_t *hbuf;              /* scratch: joined headers */
 	uint8_t *ubuf;              /* scratch: normalised URI */
 	uint32_t *cand;             /* scratch: candidates of one packet */
-	uint64_t pairs[65536 / 64]; /* scratch: byte pairs of the payload (lower case) */
-	int kw_content;
+	struct prefilter *pf;       /* NULL: every rule is a candidate */
+	struct pf_stats pfst;
+	size_t nalways;             /* rules the prefilter cannot select */
+	uint32_t *hits;             /* scratch: rules whose fast pattern a scan found */
 	struct detect_match_ctx m;
 	char **fbnames;             /* sorted flowbit names */
 	size_t nfb;
@@ -240,13 +257,19 @@ static int index_ports(struct port_idx *pi, const struct port_set *ps, uint32_t 
 
 static int add_to_group(struct group *g, const struct rule *r, uint32_t order, bool ports)
 {
-	if (ports && !r->bidir) {
+	if (r->bidir)
+		return push_any(g, order);
+	if (ports) {
 		size_t nd = port_count(&r->dp), ns = port_count(&r->sp);
 		if (nd <= MAX_PORTS_INDEXED)
 			return index_ports(&g->by_dp, &r->dp, order);
 		if (ns <= MAX_PORTS_INDEXED)
 			return index_ports(&g->by_sp, &r->sp, order);
 	}
+	if (addr_index_fits(&r->src))
+		return addr_index_add(&g->by_src, &r->src, order);
+	if (addr_index_fits(&r->dst))
+		return addr_index_add(&g->by_dst, &r->dst, order);
 	return push_any(g, order);
 }
 
@@ -386,7 +409,6 @@ static void find_kws(struct detect_engine *de)
 	de->kw_flow = detect_keyword_find("flow");
 	de->kw_flowbits = detect_keyword_find("flowbits");
 	de->kw_flowint = detect_keyword_find("flowint");
-	de->kw_content = detect_keyword_find("content");
 	de->kw_ttl = detect_keyword_find("ttl");
 	de->kw_itype = detect_keyword_find("itype");
 	de->kw_icode = detect_keyword_find("icode");
@@ -406,40 +428,6 @@ static void find_kws(struct detect_engine *de)
 	de->kw_tag = detect_keyword_find("tag");
 }
 
-/*
- * A cheap prefilter until the multi-pattern one: every content of a
- * payload list that is not negated must be in the payload, so two bytes of
- * one of them (the fast_pattern one, else the longest) must be among the
- * byte pairs of the payload.
- */
-static void set_prefilter(const struct detect_engine *de, struct erule *e)
-{
-	const struct detect_content *best = NULL;
-	for (const struct sigmatch *sm = e->r->bufs[DBUF_PAYLOAD].head; sm; sm = sm->next) {
-		if (sm->kw != de->kw_content)
-			continue;
-		const struct detect_content *c = sm->ctx;
-		if ((c->flags & CT_NEGATED) || c->len < 2)
-			continue;
-		if (!best || ((c->flags & CT_FAST_PATTERN) && !(best->flags & CT_FAST_PATTERN)) ||
-		    (!(best->flags & CT_FAST_PATTERN) && c->len > best->len))
-			best = c;
-	}
-	if (best) {
-		e->pf = true;
-		e->pf_pair = (uint16_t)(tolower(best->pat[0]) << 8 | tolower(best->pat[1]));
-	}
-}
-
-static void build_pairs(struct detect_engine *de, const uint8_t *b, uint32_t len)
-{
-	memset(de->pairs, 0, sizeof(de->pairs));
-	for (uint32_t i = 0; i + 1 < len; i++) {
-		uint16_t v = (uint16_t)(tolower(b[i]) << 8 | tolower(b[i + 1]));
-		de->pairs[v >> 6] |= 1ull << (v & 63);
-	}
-}
-
 static int rule_priority(const struct ruleset *rs, const struct rule *r)
 {
 	if (r->priority)
@@ -452,7 +440,71 @@ static int rule_priority(const struct ruleset *rs, const struct rule *r)
 	return 3;
 }
 
-struct detect_engine *detect_engine_new(const struct ruleset *rs, detect_alert_fn alert, void *arg)
+/* The groups (by IP protocol) a packet rule belongs to; their number. */
+static int rule_groups(const struct rule *r, int grp[G_MAX])
+{
+	int ng = 0;
+	switch (r->ip_proto) {
+	case 0:
+		grp[ng++] = G_TCP, grp[ng++] = G_UDP, grp[ng++] = G_ICMP, grp[ng++] = G_OTHER;
+		break;
+	case IPPROTO_TCP: grp[ng++] = G_TCP; break;
+	case IPPROTO_UDP: grp[ng++] = G_UDP; break;
+	case IPPROTO_ICMP: case IPPROTO_ICMPV6: grp[ng++] = G_ICMP; break;
+	default: grp[ng++] = G_OTHER; break;
+	}
+	return ng;
+}
+
+/* The prefilter databases that hold e's fast pattern fp; 0 when it has none. */
+static int rule_dbs(const struct erule *e, struct pf_pattern *fp, unsigned dbs[G_MAX])
+{
+	if (!pf_fast_pattern(e->r, fp))
+		return 0;
+	if (e->tx) {
+		dbs[0] = PF_HTTP(e->tx_dir, fp->buf);
+		return 1;
+	}
+	int grp[G_MAX], ng = rule_groups(e->r, grp);
+	for (int j = 0; j < ng; j++)
+		dbs[j] = (unsigned)grp[j];
+	return ng;
+}
+
+/*
+ * Give every rule's fast pattern to the prefilter.  A rule whose pattern
+ * it took in every database (e->pre) is left out of the groups: only a
+ * scan that finds the pattern makes it a candidate.
+ */
+static int build_prefilter(struct detect_engine *de, const char *cache_dir)
+{
+	struct pf_builder *b = pf_builder_new(PF_DBS);
+	struct pf_pattern fp;
+	unsigned dbs[G_MAX];
+	if (!b)
+		return -1;
+	for (size_t i = 0; i < de->nrules; i++) {
+		int n = rule_dbs(&de->rules[i], &fp, dbs);
+		for (int j = 0; j < n; j++)
+			if (pf_builder_add(b, dbs[j], (uint32_t)i, &fp) < 0) {
+				pf_builder_free(b);
+				return -1;
+			}
+	}
+	de->pf = pf_build(b, cache_dir, &de->pfst);
+	pf_builder_free(b);
+	for (size_t i = 0; i < de->nrules; i++) {
+		struct erule *e = &de->rules[i];
+		int n = rule_dbs(e, &fp, dbs);
+		e->pre = n > 0;
+		for (int j = 0; j < n; j++)
+			e->pre = e->pre && pf_accepted(de->pf, dbs[j], (uint32_t)i);
+	}
+	return 0;
+}
+
+struct detect_engine *detect_engine_new(const struct ruleset *rs, const struct detect_opts *o,
+					detect_alert_fn alert, void *arg)
 {
 	struct detect_engine *de = calloc(1, sizeof(*de));
 	struct sortkey *keys = NULL;
@@ -469,10 +521,12 @@ struct detect_engine *detect_engine_new(const struct ruleset *rs, detect_alert_f
 	keys = calloc(rs->nrules + 1, sizeof(*keys));
 	de->rules = calloc(rs->nrules + 1, sizeof(*de->rules));
 	de->cand = calloc(rs->nrules + 1, sizeof(*de->cand));
+	de->hits = calloc(rs->nrules + 1, sizeof(*de->hits));
 	de->http = calloc(rs->nrules + 1, sizeof(*de->http));
 	de->hbuf = malloc(HDR_BUF);
 	de->ubuf = malloc(URI_BUF);
-	if (!de->thr || !keys || !de->rules || !de->cand || !de->http || !de->hbuf || !de->ubuf)
+	if (!de->thr || !keys || !de->rules || !de->cand || !de->hits || !de->http || !de->hbuf ||
+	    !de->ubuf)
 		goto err;
 	for (size_t i = 0; i < rs->nrules; i++) {
 		const struct rule *r = rs->rules[i];
@@ -498,8 +552,6 @@ struct detect_engine *detect_engine_new(const struct ruleset *rs, detect_alert_f
 		rule_supported(de, r, e);
 		e->r = r;
 		e->order = (uint32_t)i;
-		if (!e->tx)
-			set_prefilter(de, e);
 		e->ip_only = !e->tx && !r->bufs[DBUF_PAYLOAD].head && !r->pkt.head;
 		for (const struct sigmatch *sm = r->post.head; sm; sm = sm->next)
 			if (sm->kw == de->kw_flowbits || sm->kw == de->kw_flowint)
@@ -507,31 +559,33 @@ struct detect_engine *detect_engine_new(const struct ruleset *rs, detect_alert_f
 		for (const struct sigmatch *sm = r->post.head; sm; sm = sm->next)
 			if (sm->kw == de->kw_threshold || sm->kw == de->kw_dfilter)
 				e->thr = sm->ctx;
+	}
+	de->nrules = nkeys;
+	if ((!o || o->prefilter) && build_prefilter(de, o ? o->cache_dir : NULL) < 0)
+		goto err;
+	for (size_t i = 0; i < nkeys; i++) {
+		const struct erule *e = &de->rules[i];
+		int grp[G_MAX], ng = rule_groups(e->r, grp);
+		de->ntx += e->tx;
+		if (e->pre)
+			continue;
+		de->nalways++;
 		if (e->tx) {
 			de->http[de->nhttp++] = (uint32_t)i;
 			continue;
 		}
-		int grp[G_MAX], ng = 0;
-		switch (r->ip_proto) {
-		case 0:
-			grp[ng++] = G_TCP, grp[ng++] = G_UDP, grp[ng++] = G_ICMP, grp[ng++] = G_OTHER;
-			break;
-		case IPPROTO_TCP: grp[ng++] = G_TCP; break;
-		case IPPROTO_UDP: grp[ng++] = G_UDP; break;
-		case IPPROTO_ICMP: case IPPROTO_ICMPV6: grp[ng++] = G_ICMP; break;
-		default: grp[ng++] = G_OTHER; break;
-		}
 		for (int j = 0; j < ng; j++)
-			if (add_to_group(&de->g[grp[j]], r, (uint32_t)i,
+			if (add_to_group(&de->g[grp[j]], e->r, (uint32_t)i,
 					 grp[j] == G_TCP || grp[j] == G_UDP) < 0)
 				goto err;
 	}
-	de->nrules = nkeys;
 	for (int j = 0; j < G_MAX; j++) {
 		if (de->g[j].by_dp.n)
 			qsort(de->g[j].by_dp.keys, de->g[j].by_dp.n, sizeof(uint64_t), cmp_u64);
 		if (de->g[j].by_sp.n)
 			qsort(de->g[j].by_sp.keys, de->g[j].by_sp.n, sizeof(uint64_t), cmp_u64);
+		addr_index_build(&de->g[j].by_src);
+		addr_index_build(&de->g[j].by_dst);
 	}
 	free(keys);
 	return de;
@@ -549,8 +603,12 @@ void detect_engine_free(struct detect_engine *de)
 		free(de->g[j].by_dp.keys);
 		free(de->g[j].by_sp.keys);
 		free(de->g[j].any);
+		addr_index_free(&de->g[j].by_src);
+		addr_index_free(&de->g[j].by_dst);
 	}
 	detect_match_ctx_destroy(&de->m);
+	pf_free(de->pf);
+	free(de->hits);
 	free(de->fbnames);
 	free(de->finames);
 	free(de->http);
@@ -566,6 +624,12 @@ void detect_engine_counts(const struct detect_engine *de, size_t *active, size_t
 {
 	*active = de->nrules;
 	*skipped = de->skipped;
+}
+
+const struct pf_stats *detect_engine_pf_stats(const struct detect_engine *de, size_t *always)
+{
+	*always = de->nalways;
+	return de->pf ? &de->pfst : NULL;
 }
 
 /* ---- candidates ---- */
@@ -589,39 +653,81 @@ static const uint64_t *port_run(const struct port_idx *pi, uint16_t port, size_t
 	return pi->keys ? pi->keys + lo : NULL;
 }
 
-static size_t candidates(struct detect_engine *de, const struct packet *p)
+static int cmp_u32(const void *a, const void *b)
 {
-	int gi;
-	switch (p->proto) {
-	case IPPROTO_TCP: gi = G_TCP; break;
-	case IPPROTO_UDP: gi = G_UDP; break;
-	case IPPROTO_ICMP: case IPPROTO_ICMPV6: gi = G_ICMP; break;
-	default: gi = G_OTHER; break;
-	}
-	const struct group *g = &de->g[gi];
-	size_t nd = 0, ns = 0, na = g->nany, i = 0, j = 0, k = 0, n = 0;
-	const uint64_t *d = NULL, *s = NULL;
-	if (gi == G_TCP || gi == G_UDP) {
-		d = port_run(&g->by_dp, p->dport, &nd);
-		s = port_run(&g->by_sp, p->sport, &ns);
-	}
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Merge sorted runs of rule orders into de->cand, each order once: rules
+ * indexed by destination port (d) and source port (s), as port << 32 |
+ * order, then plain runs (a, and h: the prefilter's hits).  The count.
+ */
+static size_t merge(struct detect_engine *de, const uint64_t *d, size_t nd, const uint64_t *s,
+		    size_t ns, const uint32_t *a, size_t na, const uint32_t *h, size_t nh)
+{
+	size_t i = 0, j = 0, k = 0, l = 0, n = 0;
 	uint32_t last = UINT32_MAX;
-	while (i < nd || j < ns || k < na) {
-		uint32_t a = i < nd ? (uint32_t)d[i] : UINT32_MAX;
-		uint32_t b = j < ns ? (uint32_t)s[j] : UINT32_MAX;
-		uint32_t c = k < na ? g->any[k] : UINT32_MAX;
-		uint32_t v = a < b ? (a < c ? a : c) : (b < c ? b : c);
-		if (v == a)
+	while (i < nd || j < ns || k < na || l < nh) {
+		uint32_t vd = i < nd ? (uint32_t)d[i] : UINT32_MAX;
+		uint32_t vs = j < ns ? (uint32_t)s[j] : UINT32_MAX;
+		uint32_t va = k < na ? a[k] : UINT32_MAX;
+		uint32_t vh = l < nh ? h[l] : UINT32_MAX;
+		uint32_t v = OT_MIN(OT_MIN(vd, vs), OT_MIN(va, vh));
+		if (v == vd)
 			i++;
-		else if (v == b)
+		else if (v == vs)
 			j++;
-		else
+		else if (v == va)
 			k++;
+		else
+			l++;
 		if (v != last && n < de->nrules)
 			de->cand[n++] = v;
 		last = v;
 	}
 	return n;
+}
+
+/* Scans report rules in the order of the pattern's place: sort them. */
+static void sort_hits(struct detect_engine *de, size_t nh)
+{
+	if (nh > 1)
+		qsort(de->hits, nh, sizeof(*de->hits), cmp_u32);
+}
+
+static int packet_group(const struct packet *p)
+{
+	switch (p->proto) {
+	case IPPROTO_TCP: return G_TCP;
+	case IPPROTO_UDP: return G_UDP;
+	case IPPROTO_ICMP: case IPPROTO_ICMPV6: return G_ICMP;
+	}
+	return G_OTHER;
+}
+
+/*
+ * The rules a packet must be checked against, in evaluation order: those
+ * of its group the prefilter cannot select (by port or address where
+ * indexed), and those whose fast pattern one scan of its payload found.
+ */
+static size_t candidates(struct detect_engine *de, const struct packet *p)
+{
+	int gi = packet_group(p);
+	const struct group *g = &de->g[gi];
+	size_t nd = 0, ns = 0, nh = 0;
+	const uint64_t *d = NULL, *s = NULL;
+	if (gi == G_TCP || gi == G_UDP) {
+		d = port_run(&g->by_dp, p->dport, &nd);
+		s = port_run(&g->by_sp, p->sport, &ns);
+	}
+	if (p->payload_len)
+		pf_scan(de->pf, (unsigned)gi, p->payload, p->payload_len, de->hits, &nh, de->nrules);
+	addr_index_lookup(&g->by_src, &p->src, p->ip_ver, de->hits, &nh, de->nrules);
+	addr_index_lookup(&g->by_dst, &p->dst, p->ip_ver, de->hits, &nh, de->nrules);
+	sort_hits(de, nh);
+	return merge(de, d, nd, s, ns, g->any, g->nany, de->hits, nh);
 }
 
 /* ---- flowbits ---- */
@@ -1144,8 +1250,19 @@ static void inspect_tx(struct detect_engine *de, const struct packet *p, struct 
 		       const struct http_tx *tx, int stage)
 {
 	const struct flow_key *k = &f->key;
-	for (size_t i = 0; i < de->nhttp; i++) {
-		const struct erule *e = &de->rules[de->http[i]];
+	size_t nh = 0;
+	for (int b = 0; b < DBUF_MAX; b++) {
+		if (!pf_has(de->pf, PF_HTTP(stage, b)))
+			continue;
+		struct http_bytes v = http_buffer(de, tx, b, stage);
+		if (v.ptr && v.len <= UINT32_MAX)
+			pf_scan(de->pf, PF_HTTP(stage, b), v.ptr, (uint32_t)v.len, de->hits, &nh,
+				de->nrules);
+	}
+	sort_hits(de, nh);
+	size_t n = merge(de, NULL, 0, NULL, 0, de->http, de->nhttp, de->hits, nh);
+	for (size_t i = 0; i < n; i++) {
+		const struct erule *e = &de->rules[de->cand[i]];
 		const struct rule *r = e->r;
 		if (e->tx_dir != stage)
 			continue;
@@ -1194,7 +1311,7 @@ static void inspect_tx(struct detect_engine *de, const struct packet *p, struct 
 static void detect_http(struct detect_engine *de, const struct packet *p, struct flow *f,
 			bool final)
 {
-	if (!de->nhttp || f->parser != &app_parser_http || !f->app_state)
+	if (!de->ntx || f->parser != &app_parser_http || !f->app_state)
 		return;
 	struct flow_detect *fd = fd_get(f);
 	if (!fd || fd->passed)
@@ -1231,7 +1348,6 @@ void detect_packet(struct detect_engine *de, const struct packet *p, struct flow
 	if (f)
 		detect_http(de, p, f, false);
 	size_t n = candidates(de, p);
-	bool paired = false;
 	for (size_t i = 0; i < n; i++) {
 		const struct erule *e = &de->rules[de->cand[i]];
 		const struct rule *r = e->r;
@@ -1242,14 +1358,6 @@ void detect_packet(struct detect_engine *de, const struct packet *p, struct flow
 		/* as in Suricata, IP-only rules look at the first packet each way */
 		if (e->ip_only && f && f->pkts[p->dir & 1] > 1)
 			continue;
-		if (e->pf) {
-			if (!paired) {
-				build_pairs(de, p->payload, p->payload_len);
-				paired = true;
-			}
-			if (!(de->pairs[e->pf_pair >> 6] >> (e->pf_pair & 63) & 1))
-				continue;
-		}
 		if (!header_match(r, p, f))
 			continue;
 		bool ok = true;
@@ -1286,7 +1394,7 @@ void detect_packet(struct detect_engine *de, const struct packet *p, struct flow
 
 void detect_flow_end(struct detect_engine *de, struct flow *f)
 {
-	if (!de || !de->nhttp)
+	if (!de || !de->ntx)
 		return;
 	/* what the flow's end completed, matched on a packet made from the flow */
 	struct packet p;

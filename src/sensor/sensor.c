@@ -10,6 +10,7 @@
 #include "app-engine.h"
 #include "decode.h"
 #include "detect-engine.h"
+#include "detect-prefilter.h"
 #include "eve.h"
 #include "flow-table.h"
 #include "log-flow.h"
@@ -28,6 +29,8 @@ struct sensor {
 	struct jw jw;
 	struct detect_engine *de;   /* NULL without rules */
 	const struct ruleset *rules;
+	bool prefilter;             /* detect.prefilter */
+	char *cache_dir;            /* detect.cache-dir, NULL: none */
 	bool log_anomaly;
 	bool checksum_validate;
 	uint64_t flow_pkts;
@@ -83,13 +86,21 @@ int sensor_set_rules(struct sensor *s, const struct ruleset *rs)
 	s->rules = rs;
 	if (!rs)
 		return 0;
-	if (!(s->de = detect_engine_new(rs, alert_out, s))) {
+	struct detect_opts o = { s->prefilter, s->cache_dir };
+	if (!(s->de = detect_engine_new(rs, &o, alert_out, s))) {
 		ot_err("the detection engine could not be built");
 		return -1;
 	}
 	detect_engine_counts(s->de, &active, &skipped);
 	ot_notice("%zu rules active, %zu not matchable yet (app-layer buffers or keywords)",
 		  active, skipped);
+	size_t always;
+	const struct pf_stats *st = detect_engine_pf_stats(s->de, &always);
+	if (st)
+		ot_notice("prefilter: %zu fast patterns in %u databases (%u compiled, %u from the "
+			  "cache%s); %zu rules without one are always evaluated",
+			  st->patterns, st->dbs, st->compiled, st->cached,
+			  st->cache_ok ? "" : ", which is off", always);
 	return 0;
 }
 
@@ -143,6 +154,10 @@ struct sensor *sensor_new(const struct ot_config *cfg, const char *logdir)
 		return NULL;
 	jw_init(&s->jw);
 	s->log_anomaly = cfg_bool(cfg, "outputs.eve.anomaly");
+	s->prefilter = cfg_bool(cfg, "detect.prefilter");
+	const char *cache = cfg_str(cfg, "detect.cache-dir");
+	if (cache && *cache && !(s->cache_dir = strdup(cache)))
+		goto err;
 	decode_cfg_from(&dcfg, cfg);
 	flow_cfg_from(&fcfg, cfg);
 	s->out = output_open(cfg, logdir);
@@ -161,6 +176,7 @@ err:
 	ot_err("the packet pipeline could not be set up");
 	output_close(s->out);
 	jw_free(&s->jw);
+	free(s->cache_dir);
 	free(s);
 	return NULL;
 }
@@ -316,6 +332,7 @@ void sensor_free(struct sensor *s)
 	app_engine_destroy(&s->ae);
 	output_close(s->out);
 	jw_free(&s->jw);
+	free(s->cache_dir);
 	free(s);
 }
 
