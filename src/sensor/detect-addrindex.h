@@ -1,17 +1,20 @@
 /*
- * detect-addrindex.h - rules indexed by a short list of addresses.
+ * detect-addrindex.h - rules indexed by the addresses of one side.
  *
- * IP reputation rules (tor.rules, botcc.rules, ...) have no content to
- * prefilter on and any ports, but name a few single addresses or small
- * blocks on one side: each would otherwise be checked against every
- * packet of its protocol.  An index holds, for such rules, every range of
- * one side's address set, sorted; the rules a packet's address can match
- * are found by one binary search.
+ * IP reputation rules (tor.rules, botcc.rules, drop.rules...) have no
+ * content to prefilter on and any ports, but name a list of addresses or
+ * networks on one side: each would otherwise be checked against every
+ * packet of its protocol.  An index cuts the address space at every start
+ * and end of its rules' ranges into segments, each with the rules whose
+ * ranges cover it; the rules a packet's address can match are those of
+ * its segment, found by one binary search.
  *
- * Only sets made of small ranges (at most ADDR_INDEX_SPAN addresses each,
- * nothing excluded) are indexed, so that the ranges holding an address all
- * start in the ADDR_INDEX_SPAN addresses up to it: a lookup reads those,
- * and nothing in the index grows beyond the rules' own lists.
+ * Only sets that name addresses (not any, nothing excluded) covering at
+ * most ADDR_INDEX_SPAN addresses are indexed: a set as wide as the home
+ * networks would be a candidate for most packets anyway.  When the rules'
+ * ranges nest so much that the segments would hold more than a few times
+ * the ranges given, the index stays a plain list, read in full (correct,
+ * only slower), so its memory never grows beyond the rules' own.
  */
 #ifndef OT_DETECT_ADDRINDEX_H
 #define OT_DETECT_ADDRINDEX_H
@@ -22,20 +25,25 @@
 
 #include "detect.h"
 
-#define ADDR_INDEX_SPAN 256     /* addresses in one indexed range: a /24 or /120 */
+#define ADDR_INDEX_SPAN (1u << 24)      /* addresses a set may cover: a /8 */
 
 struct addr_index_entry;
+struct addr_index_seg;
 
 struct addr_index {
-	struct addr_index_entry *e; /* sorted by first address once built */
+	struct addr_index_entry *e; /* the ranges added */
 	size_t n, cap;
+	struct addr_index_seg *seg; /* once built: segments, sorted; NULL: read e in full */
+	size_t nseg;
+	uint32_t *ids;              /* the rules of segment i: ids[seg[i].first .. seg[i + 1].first) */
 };
 
-/* Can s be indexed (not any, nothing excluded, only small ranges)? */
-bool addr_index_fits(const struct addr_set *s);
+/* Addresses s covers when it can be indexed, else UINT64_MAX. */
+uint64_t addr_index_span(const struct addr_set *s);
 /* Add every range of s for rule id.  0, or -1 when out of memory. */
 int addr_index_add(struct addr_index *ai, const struct addr_set *s, uint32_t id);
-/* Sort what was added: call once, before lookups. */
+/* Make the segments of what was added: once, before lookups (without
+ * memory for them, the index stays a plain list). */
 void addr_index_build(struct addr_index *ai);
 void addr_index_free(struct addr_index *ai);
 

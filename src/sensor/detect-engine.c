@@ -11,9 +11,11 @@
  * detect-addrindex.h), and the rest.
  *
  * Rules with a fast pattern (detect-prefilter.h) are not in those lists:
- * their patterns go into one vectorscan database per group for the
- * payload, and one per HTTP buffer and side for transactions.  A packet
- * scans its payload once with its group's database and walks, in
+ * their patterns go into vectorscan databases: for the payload one per
+ * group and direction (and per direction and server port for the TCP and
+ * UDP ports many rules name), and one per HTTP buffer and side for
+ * transactions.  A packet scans its payload once with the database of its
+ * group, direction and server port and walks, in
  * evaluation order, the lists of its group merged with the rules whose
  * pattern the scan found; so it only meets plausible rules.  Rules
  * without a usable fast pattern (no content, only negated ones, a pattern
@@ -69,9 +71,22 @@
 
 enum { G_TCP = 0, G_UDP, G_ICMP, G_OTHER, G_MAX };
 
-/* Prefilter databases: the payload of each group, then each HTTP buffer of each side. */
-#define PF_HTTP(stage, b) (G_MAX + (unsigned)(stage) * DBUF_MAX + (unsigned)(b))
+/*
+ * Prefilter databases: the payload of each group and direction (a rule
+ * for flows to the server only is in the first), then each HTTP buffer of
+ * each side, then, for TCP and UDP, the payload of a direction and one
+ * server port (destination to the server, source to the client) that many
+ * rules are for: those rules and the ones for any port.
+ */
+#define PF_PAYLOAD(g, dir) ((unsigned)(g) * 2 + (unsigned)(dir))
+#define PF_HTTP(stage, b) (PF_PAYLOAD(G_MAX, 0) + (unsigned)(stage) * DBUF_MAX + (unsigned)(b))
 #define PF_DBS PF_HTTP(2, 0)
+#define PF_PORT_MIN 32          /* rules for a port before it gets databases of its own */
+
+struct pf_portdb {
+	uint16_t port;
+	unsigned db;
+};
 
 struct port_idx {
 	uint64_t *keys;             /* port << 32 | rule order, sorted */
@@ -124,6 +139,9 @@ struct detect_engine {
 	uint8_t *ubuf;              /* scratch: normalised URI */
 	uint32_t *cand;             /* scratch: candidates of one packet */
 	struct prefilter *pf;       /* NULL: every rule is a candidate */
+	struct pf_portdb *pfports[2][2];    /* TCP, UDP; direction: ports with their own databases */
+	size_t npfports[2][2];
+	unsigned npfdbs;            /* PF_DBS and the ports' */
 	struct pf_stats pfst;
 	size_t nalways;             /* rules the prefilter cannot select */
 	uint32_t *hits;             /* scratch: rules whose fast pattern a scan found */
@@ -266,9 +284,11 @@ static int add_to_group(struct group *g, const struct rule *r, uint32_t order, b
 		if (ns <= MAX_PORTS_INDEXED)
 			return index_ports(&g->by_sp, &r->sp, order);
 	}
-	if (addr_index_fits(&r->src))
+	/* the side naming fewer addresses */
+	uint64_t ss = addr_index_span(&r->src), sd = addr_index_span(&r->dst);
+	if (ss != UINT64_MAX && ss <= sd)
 		return addr_index_add(&g->by_src, &r->src, order);
-	if (addr_index_fits(&r->dst))
+	if (sd != UINT64_MAX)
 		return addr_index_add(&g->by_dst, &r->dst, order);
 	return push_any(g, order);
 }
@@ -456,19 +476,97 @@ static int rule_groups(const struct rule *r, int grp[G_MAX])
 	return ng;
 }
 
-/* The prefilter databases that hold e's fast pattern fp; 0 when it has none. */
-static int rule_dbs(const struct erule *e, struct pf_pattern *fp, unsigned dbs[G_MAX])
+/*
+ * The ports a payload rule of TCP or UDP is for in direction dir (the
+ * server's: destination to the server, source to the client), or NULL
+ * when too many to say.
+ */
+static const struct port_set *key_ports(const struct rule *r, int dir)
 {
-	if (!pf_fast_pattern(e->r, fp))
+	const struct port_set *ps = dir ? &r->sp : &r->dp;
+	return !r->bidir && port_count(ps) <= MAX_PORTS_INDEXED ? ps : NULL;
+}
+
+static bool dir_possible(const struct rule *r, int dir)
+{
+	return r->flow_dirs != (dir ? DETECT_TOSERVER : DETECT_TOCLIENT);
+}
+
+/* The prefilter databases that hold e's fast pattern fp (into dbs); 0 when it has none. */
+static size_t rule_dbs(const struct detect_engine *de, const struct erule *e,
+		       struct pf_pattern *fp, unsigned *dbs)
+{
+	/* only a pattern in a buffer scanned here: a packet's payload, a
+	 * transaction's HTTP buffers; other rules stay always evaluated */
+	if (!pf_fast_pattern(e->r, fp) ||
+	    (e->tx ? !http_buffer_known(fp->buf) : fp->buf != DBUF_PAYLOAD))
 		return 0;
 	if (e->tx) {
 		dbs[0] = PF_HTTP(e->tx_dir, fp->buf);
 		return 1;
 	}
 	int grp[G_MAX], ng = rule_groups(e->r, grp);
-	for (int j = 0; j < ng; j++)
-		dbs[j] = (unsigned)grp[j];
-	return ng;
+	size_t n = 0;
+	for (int j = 0; j < ng; j++) {
+		for (int dir = 0; dir < 2; dir++) {
+			if (!dir_possible(e->r, dir))
+				continue;
+			int g = grp[j];
+			const struct port_set *ps = g <= G_UDP ? key_ports(e->r, dir) : NULL;
+			size_t own = 0, np = g <= G_UDP ? de->npfports[g][dir] : 0;
+			for (size_t k = 0; k < np; k++) {
+				const struct pf_portdb *pd = &de->pfports[g][dir][k];
+				if (!ps || port_set_match(ps, pd->port)) {
+					dbs[n++] = pd->db;
+					own++;
+				}
+			}
+			/* the database of the other ports, unless every port has its own */
+			if (!ps || own < port_count(ps))
+				dbs[n++] = PF_PAYLOAD(g, dir);
+		}
+	}
+	return n;
+}
+
+/* Give the ports of TCP and UDP that many rules are for databases of their own. */
+static int plan_port_dbs(struct detect_engine *de)
+{
+	uint32_t *cnt = calloc(4 * 65536, sizeof(*cnt));
+	struct pf_pattern fp;
+	if (!cnt)
+		return -1;
+	de->npfdbs = PF_DBS;
+	for (size_t i = 0; i < de->nrules; i++) {
+		const struct erule *e = &de->rules[i];
+		int grp[G_MAX], ng = rule_groups(e->r, grp);
+		if (e->tx || !pf_fast_pattern(e->r, &fp))
+			continue;
+		for (int j = 0; j < ng; j++)
+			for (int dir = 0; dir < 2 && grp[j] <= G_UDP; dir++) {
+				const struct port_set *ps = key_ports(e->r, dir);
+				for (size_t k = 0; ps && dir_possible(e->r, dir) && k < ps->nin; k++)
+					for (uint32_t port = ps->in[k].lo; port <= ps->in[k].hi; port++)
+						cnt[(grp[j] * 2 + dir) << 16 | port]++;
+			}
+	}
+	for (int g = 0; g <= G_UDP; g++)
+		for (int dir = 0; dir < 2; dir++)
+			for (uint32_t port = 0; port < 65536; port++) {
+				if (cnt[(g * 2 + dir) << 16 | port] < PF_PORT_MIN)
+					continue;
+				size_t n = de->npfports[g][dir];
+				struct pf_portdb *pd = realloc(de->pfports[g][dir], (n + 1) * sizeof(*pd));
+				if (!pd) {
+					free(cnt);
+					return -1;
+				}
+				pd[n] = (struct pf_portdb){ (uint16_t)port, de->npfdbs++ };
+				de->pfports[g][dir] = pd;
+				de->npfports[g][dir] = n + 1;
+			}
+	free(cnt);
+	return 0;
 }
 
 /*
@@ -478,29 +576,32 @@ static int rule_dbs(const struct erule *e, struct pf_pattern *fp, unsigned dbs[G
  */
 static int build_prefilter(struct detect_engine *de, const char *cache_dir)
 {
-	struct pf_builder *b = pf_builder_new(PF_DBS);
+	struct pf_builder *b = NULL;
 	struct pf_pattern fp;
-	unsigned dbs[G_MAX];
-	if (!b)
-		return -1;
+	unsigned *dbs = NULL;
+	int rc = -1;
+	if (plan_port_dbs(de) < 0 || !(b = pf_builder_new(de->npfdbs)) ||
+	    !(dbs = malloc(de->npfdbs * sizeof(*dbs))))
+		goto out;
 	for (size_t i = 0; i < de->nrules; i++) {
-		int n = rule_dbs(&de->rules[i], &fp, dbs);
-		for (int j = 0; j < n; j++)
-			if (pf_builder_add(b, dbs[j], (uint32_t)i, &fp) < 0) {
-				pf_builder_free(b);
-				return -1;
-			}
+		size_t n = rule_dbs(de, &de->rules[i], &fp, dbs);
+		for (size_t j = 0; j < n; j++)
+			if (pf_builder_add(b, dbs[j], (uint32_t)i, &fp) < 0)
+				goto out;
 	}
 	de->pf = pf_build(b, cache_dir, &de->pfst);
-	pf_builder_free(b);
 	for (size_t i = 0; i < de->nrules; i++) {
 		struct erule *e = &de->rules[i];
-		int n = rule_dbs(e, &fp, dbs);
+		size_t n = rule_dbs(de, e, &fp, dbs);
 		e->pre = n > 0;
-		for (int j = 0; j < n; j++)
+		for (size_t j = 0; j < n; j++)
 			e->pre = e->pre && pf_accepted(de->pf, dbs[j], (uint32_t)i);
 	}
-	return 0;
+	rc = 0;
+out:
+	pf_builder_free(b);
+	free(dbs);
+	return rc;
 }
 
 struct detect_engine *detect_engine_new(const struct ruleset *rs, const struct detect_opts *o,
@@ -608,6 +709,9 @@ void detect_engine_free(struct detect_engine *de)
 	}
 	detect_match_ctx_destroy(&de->m);
 	pf_free(de->pf);
+	for (int g = 0; g <= G_UDP; g++)
+		for (int dir = 0; dir < 2; dir++)
+			free(de->pfports[g][dir]);
 	free(de->hits);
 	free(de->fbnames);
 	free(de->finames);
@@ -697,6 +801,27 @@ static void sort_hits(struct detect_engine *de, size_t nh)
 		qsort(de->hits, nh, sizeof(*de->hits), cmp_u32);
 }
 
+/* The payload database a packet is scanned with: its direction and server port's, else its direction's. */
+static unsigned payload_db(const struct detect_engine *de, int gi, const struct packet *p)
+{
+	int dir = p->dir & 1;
+	if (gi <= G_UDP) {
+		uint16_t port = dir ? p->sport : p->dport;
+		const struct pf_portdb *pd = de->pfports[gi][dir];
+		size_t lo = 0, hi = de->npfports[gi][dir];
+		while (lo < hi) {
+			size_t mid = (lo + hi) / 2;
+			if (pd[mid].port == port)
+				return pd[mid].db;
+			if (pd[mid].port < port)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+	}
+	return PF_PAYLOAD(gi, dir);
+}
+
 static int packet_group(const struct packet *p)
 {
 	switch (p->proto) {
@@ -723,7 +848,8 @@ static size_t candidates(struct detect_engine *de, const struct packet *p)
 		s = port_run(&g->by_sp, p->sport, &ns);
 	}
 	if (p->payload_len)
-		pf_scan(de->pf, (unsigned)gi, p->payload, p->payload_len, de->hits, &nh, de->nrules);
+		pf_scan(de->pf, payload_db(de, gi, p), p->payload, p->payload_len, de->hits, &nh,
+			de->nrules);
 	addr_index_lookup(&g->by_src, &p->src, p->ip_ver, de->hits, &nh, de->nrules);
 	addr_index_lookup(&g->by_dst, &p->dst, p->ip_ver, de->hits, &nh, de->nrules);
 	sort_hits(de, nh);

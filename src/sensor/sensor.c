@@ -98,9 +98,10 @@ int sensor_set_rules(struct sensor *s, const struct ruleset *rs)
 	const struct pf_stats *st = detect_engine_pf_stats(s->de, &always);
 	if (st)
 		ot_notice("prefilter: %zu fast patterns in %u databases (%u compiled, %u from the "
-			  "cache%s); %zu rules without one are always evaluated",
+			  "cache%s); %u refused by vectorscan; %zu rules without a usable one are "
+			  "evaluated whenever their protocol, ports and addresses fit",
 			  st->patterns, st->dbs, st->compiled, st->cached,
-			  st->cache_ok ? "" : ", which is off", always);
+			  st->cache_ok ? "" : ", which is off", st->refused, always);
 	return 0;
 }
 
