@@ -6,10 +6,12 @@
  * vectorscan as an expression with every byte escaped (\xNN), so that no
  * byte means more than itself.  (Its pure-literal API would need no
  * escaping, but takes a pattern that starts with a NUL byte for an empty
- * one and refuses it.)  Every pattern has
- * HS_FLAG_SINGLEMATCH: a scan reports each rule at most once, however
- * often its pattern occurs, which bounds the work of the callback and the
- * size of the result to the number of rules.
+ * one and refuses it.)  A scan reports each rule once, however often its
+ * pattern occurs: a bitmap of the rules reported so far (cleared after the
+ * scan from the list it made) bounds the result to the number of rules.
+ * (HS_FLAG_SINGLEMATCH would do that inside vectorscan, but vectorscan
+ * 5.4.9 then misses a one-byte pattern near the end of some buffers: the
+ * detect fuzz target found it.)
  *
  * A cache file is
  *     "OTPFDB1\n"  key (32)  nrefused (u32)  0 (u32)  dblen (u64)
@@ -35,7 +37,7 @@
 #include "../lib/log.h"
 
 #define PF_MAGIC "OTPFDB1\n"
-#define PF_KEY_TAG "otasuke prefilter 1"    /* change when what is compiled changes meaning */
+#define PF_KEY_TAG "otasuke prefilter 2"    /* change when what is compiled changes meaning */
 #define PF_MAX_REFUSED 16       /* refusals in one database before it is given up */
 #define PF_MAX_FILE ((size_t)1 << 30)
 
@@ -178,6 +180,8 @@ struct prefilter {
 	struct pf_db *dbs;
 	unsigned ndbs;
 	hs_scratch_t *scratch;
+	uint8_t *seen;              /* ids reported by the scan under way */
+	uint32_t nids;              /* ids are below this */
 };
 
 struct pf_builder *pf_builder_new(unsigned ndbs)
@@ -218,7 +222,7 @@ int pf_builder_add(struct pf_builder *b, unsigned db, uint32_t id, const struct 
 		l->cap = nc;
 	}
 	l->e[l->n++] = (struct pf_entry){
-		fp->pat, fp->len, id, HS_FLAG_SINGLEMATCH | (fp->nocase ? HS_FLAG_CASELESS : 0),
+		fp->pat, fp->len, id, fp->nocase ? HS_FLAG_CASELESS : 0,
 	};
 	return 0;
 }
@@ -552,6 +556,12 @@ struct prefilter *pf_build(const struct pf_builder *b, const char *cache_dir, st
 	if (!pf || !(pf->dbs = calloc(b->ndbs ? b->ndbs : 1, sizeof(*pf->dbs))))
 		goto err;
 	pf->ndbs = b->ndbs;
+	for (unsigned i = 0; i < b->ndbs; i++)
+		for (size_t j = 0; j < b->dbs[i].n; j++)
+			if (b->dbs[i].e[j].id >= pf->nids)
+				pf->nids = b->dbs[i].e[j].id + 1;
+	if (!(pf->seen = calloc(pf->nids / 8 + 1, 1)))
+		goto err;
 	for (unsigned i = 0; i < b->ndbs; i++) {
 		const struct pf_list *l = &b->dbs[i];
 		if (!l->n)
@@ -581,6 +591,7 @@ void pf_free(struct prefilter *pf)
 		free(pf->dbs[i].refused);
 	}
 	hs_free_scratch(pf->scratch);
+	free(pf->seen);
 	free(pf->dbs);
 	free(pf);
 }
@@ -601,6 +612,7 @@ bool pf_accepted(const struct prefilter *pf, unsigned db, uint32_t id)
 /* ---- scanning ---- */
 
 struct pf_hits {
+	uint8_t *seen;
 	uint32_t *out;
 	size_t n, max;
 };
@@ -609,8 +621,12 @@ static int on_match(unsigned id, unsigned long long from, unsigned long long to,
 		    void *arg)
 {
 	struct pf_hits *h = arg;
+	uint8_t bit = (uint8_t)(1u << (id & 7));
+	if (h->seen[id >> 3] & bit)
+		return 0;
 	if (h->n == h->max)
-		return 1;       /* cannot happen: one report per id */
+		return 1;       /* cannot happen: each id once, fewer ids than max */
+	h->seen[id >> 3] |= bit;
 	h->out[h->n++] = id;
 	return 0;
 }
@@ -620,7 +636,9 @@ void pf_scan(struct prefilter *pf, unsigned db, const uint8_t *buf, uint32_t len
 {
 	if (!pf_has(pf, db) || !buf)
 		return;
-	struct pf_hits h = { out, *n, max };
+	struct pf_hits h = { pf->seen, out, *n, max };
 	hs_scan(pf->dbs[db].db, (const char *)buf, len, 0, pf->scratch, on_match, &h);
+	for (size_t i = *n; i < h.n; i++)
+		pf->seen[out[i] >> 3] = 0;
 	*n = h.n;
 }
