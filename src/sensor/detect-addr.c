@@ -12,6 +12,11 @@
  * itself, directly or not, stops at a depth limit with a message naming the
  * chain.  Every list is capped, so a huge or hostile expression cannot grow
  * without bound.
+ *
+ * An address list is then sorted (IPv4 before IPv6, by first address) and
+ * overlapping ranges are merged, so that matching an address is a binary
+ * search: IP reputation rules list hundreds of addresses, and are checked
+ * on the first packet of each flow.
  */
 #include <arpa/inet.h>
 #include <stdarg.h>
@@ -314,6 +319,40 @@ static int set_parse(struct exprctx *c, const char *expr, bool *any, void **in, 
 	return 0;
 }
 
+/* a against b: IP version first, then the address (of that version's length). */
+static int addr_cmp(int va, const struct ot_addr *a, int vb, const struct ot_addr *b)
+{
+	if (va != vb)
+		return va - vb;
+	return memcmp(a->b, b->b, va == 4 ? 4 : 16);
+}
+
+static int range_cmp(const void *x, const void *y)
+{
+	const struct addr_range *a = x, *b = y;
+	return addr_cmp(a->ip_ver, &a->lo, b->ip_ver, &b->lo);
+}
+
+/* Sort the ranges and merge those that overlap; the new count. */
+static size_t ranges_normalise(struct addr_range *r, size_t n)
+{
+	if (n < 2)
+		return n;
+	qsort(r, n, sizeof(*r), range_cmp);
+	size_t u = 0;
+	for (size_t i = 1; i < n; i++) {
+		struct addr_range *last = &r[u];
+		if (r[i].ip_ver == last->ip_ver &&
+		    addr_cmp(r[i].ip_ver, &r[i].lo, last->ip_ver, &last->hi) <= 0) {
+			if (addr_cmp(r[i].ip_ver, &r[i].hi, last->ip_ver, &last->hi) > 0)
+				last->hi = r[i].hi;
+		} else {
+			r[++u] = r[i];
+		}
+	}
+	return u + 1;
+}
+
 int addr_set_parse(struct addr_set *s, const char *expr, const struct detect_vars *v,
 		   char *err, size_t errlen)
 {
@@ -324,6 +363,8 @@ int addr_set_parse(struct addr_set *s, const char *expr, const struct detect_var
 		return -1;
 	s->in = in;
 	s->out = out;
+	s->nin = ranges_normalise(s->in, s->nin);
+	s->nout = ranges_normalise(s->out, s->nout);
 	return 0;
 }
 
@@ -340,25 +381,27 @@ int port_set_parse(struct port_set *s, const char *expr, const struct detect_var
 	return 0;
 }
 
-static bool in_range(const struct addr_range *r, const struct ot_addr *a, int ip_ver)
+/* Is a in one of the n sorted, disjoint ranges r? */
+static bool in_ranges(const struct addr_range *r, size_t n, const struct ot_addr *a, int ip_ver)
 {
-	if (r->ip_ver != ip_ver)
-		return false;
-	size_t n = ip_ver == 4 ? 4 : 16;
-	return memcmp(a->b, r->lo.b, n) >= 0 && memcmp(a->b, r->hi.b, n) <= 0;
+	/* the last range starting at or before a */
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (addr_cmp(r[mid].ip_ver, &r[mid].lo, ip_ver, a) <= 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo > 0 && r[lo - 1].ip_ver == ip_ver &&
+		addr_cmp(ip_ver, a, r[lo - 1].ip_ver, &r[lo - 1].hi) <= 0;
 }
 
 bool addr_set_match(const struct addr_set *s, const struct ot_addr *a, int ip_ver)
 {
-	bool in = s->any;
-	for (size_t i = 0; !in && i < s->nin; i++)
-		in = in_range(&s->in[i], a, ip_ver);
-	if (!in)
+	if (!s->any && !in_ranges(s->in, s->nin, a, ip_ver))
 		return false;
-	for (size_t i = 0; i < s->nout; i++)
-		if (in_range(&s->out[i], a, ip_ver))
-			return false;
-	return true;
+	return !in_ranges(s->out, s->nout, a, ip_ver);
 }
 
 bool port_set_match(const struct port_set *s, uint16_t port)

@@ -7,8 +7,20 @@
  * then file order) and sorted into groups: one per IP protocol, and in
  * each the rules whose destination ports are a few known values (indexed
  * by destination port), those whose source ports are (indexed by source
- * port), and the rest.  A packet walks the three lists of its protocol in
- * evaluation order, merged, so it only meets plausible rules.
+ * port), those naming a few addresses on one side (indexed by address,
+ * detect-addrindex.h), and the rest.
+ *
+ * Rules with a fast pattern (detect-prefilter.h) are not in those lists:
+ * their patterns go into vectorscan databases: for the payload one per
+ * group and direction (and per direction and server port for the TCP and
+ * UDP ports many rules name), and one per HTTP buffer and side for
+ * transactions.  A packet scans its payload once with the database of its
+ * group, direction and server port and walks, in
+ * evaluation order, the lists of its group merged with the rules whose
+ * pattern the scan found; so it only meets plausible rules.  Rules
+ * without a usable fast pattern (no content, only negated ones, a pattern
+ * vectorscan refused) stay in the lists and meet every packet of their
+ * group and ports.  With detect.prefilter off every rule is in the lists.
  *
  * Each candidate rule is checked: addresses and ports (both ways for <>),
  * the packet list (flow, ttl, flags, dsize, flowbits:isset, flowint, iprep...),
@@ -35,26 +47,26 @@
  * keywords not matched yet) is counted.
  *
  * TCP payloads are matched packet by packet in this first pass, not on the
- * reassembled stream (which comes later, with a multi-pattern prefilter):
- * a pattern split across segments is missed, and a retransmission may
- * alert again.
+ * reassembled stream (which comes later): a pattern split across segments
+ * is missed, and a retransmission may alert again.
  *
- * Memory: the candidate scratch list, the PCRE2 match data, the header and
- * URI scratch buffers and the threshold table are allocated with the
- * engine; the only allocation after that is a flow's detection block
+ * Memory: the candidate and prefilter hit lists, the vectorscan scratch,
+ * the PCRE2 match data, the header and URI scratch buffers and the
+ * threshold table are allocated with the engine; the only allocation after that is a flow's detection block
  * (flowbits, flowints, transaction cursors), once per flow, on first use.
  */
 #include "detect-engine.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <netinet/in.h>
 
 #include "app-http.h"
+#include "detect-addrindex.h"
 #include "detect-appbuf.h"
 #include "detect-parse.h"
+#include "detect-prefilter.h"
 #include "detect-xbits.h"
 #include "iprep.h"
 #include "stream.h"
@@ -69,6 +81,23 @@
 
 enum { G_TCP = 0, G_UDP, G_ICMP, G_OTHER, G_MAX };
 
+/*
+ * Prefilter databases: the payload of each group and direction (a rule
+ * for flows to the server only is in the first), then each app-layer
+ * buffer (HTTP, DNS, TLS) of each side, then, for TCP and UDP, the payload of a direction and one
+ * server port (destination to the server, source to the client) that many
+ * rules are for: those rules and the ones for any port.
+ */
+#define PF_PAYLOAD(g, dir) ((unsigned)(g) * 2 + (unsigned)(dir))
+#define PF_TX(stage, b) (PF_PAYLOAD(G_MAX, 0) + (unsigned)(stage) * DBUF_MAX + (unsigned)(b))
+#define PF_DBS PF_TX(2, 0)
+#define PF_PORT_MIN 32          /* rules for a port before it gets databases of its own */
+
+struct pf_portdb {
+	uint16_t port;
+	unsigned db;
+};
+
 struct port_idx {
 	uint64_t *keys;             /* port << 32 | rule order, sorted */
 	size_t n, cap;
@@ -76,6 +105,7 @@ struct port_idx {
 
 struct group {
 	struct port_idx by_dp, by_sp;
+	struct addr_index by_src, by_dst;   /* rules naming a few addresses on one side */
 	uint32_t *any;              /* rule orders, ascending */
 	size_t nany, capany;
 };
@@ -88,8 +118,7 @@ struct erule {
 	bool ip_only;               /* addresses and ports only: checked on the
 				       first packet of each direction of a flow */
 	bool sup;                   /* threshold.config may suppress its alerts */
-	bool pf;                    /* pf_pair is set: */
-	uint16_t pf_pair;           /* two bytes (lower case) the payload must hold */
+	bool pre;                   /* evaluated only when the prefilter found its fast pattern */
 	uint8_t tx_dir;             /* 0: when the request is done, 1: the response */
 	uint8_t tx_dirs;            /* non-HTTP: sides inspected (1 << dir) ... */
 	uint8_t tx_progress[2];     /* ... each once it reports this progress */
@@ -116,12 +145,19 @@ struct detect_engine {
 	struct erule *rules;        /* in evaluation order */
 	size_t nrules, skipped;
 	struct group g[G_MAX];
-	uint32_t *txr[APP_PROTO_MAX];   /* orders of the transaction rules, per protocol */
+	uint32_t *txr[APP_PROTO_MAX];   /* orders of the transaction rules the prefilter does
+					   not select, per protocol */
 	size_t ntxr[APP_PROTO_MAX];
+	size_t ntx[APP_PROTO_MAX];      /* all transaction rules, per protocol */
 	struct detect_appbuf ab;    /* scratch for app-layer buffers */
 	uint32_t *cand;             /* scratch: candidates of one packet */
-	uint64_t pairs[65536 / 64]; /* scratch: byte pairs of the payload (lower case) */
-	int kw_content;
+	struct prefilter *pf;       /* NULL: every rule is a candidate */
+	struct pf_portdb *pfports[2][2];    /* TCP, UDP; direction: ports with their own databases */
+	size_t npfports[2][2];
+	unsigned npfdbs;            /* PF_DBS and the ports' */
+	struct pf_stats pfst;
+	size_t nalways;             /* rules the prefilter cannot select */
+	uint32_t *hits;             /* scratch: rules whose fast pattern a scan found */
 	struct detect_match_ctx m;
 	char **fbnames;             /* sorted flowbit names */
 	size_t nfb;
@@ -242,13 +278,21 @@ static int index_ports(struct port_idx *pi, const struct port_set *ps, uint32_t 
 
 static int add_to_group(struct group *g, const struct rule *r, uint32_t order, bool ports)
 {
-	if (ports && !r->bidir) {
+	if (r->bidir)
+		return push_any(g, order);
+	if (ports) {
 		size_t nd = port_count(&r->dp), ns = port_count(&r->sp);
 		if (nd <= MAX_PORTS_INDEXED)
 			return index_ports(&g->by_dp, &r->dp, order);
 		if (ns <= MAX_PORTS_INDEXED)
 			return index_ports(&g->by_sp, &r->sp, order);
 	}
+	/* the side naming fewer addresses */
+	uint64_t ss = addr_index_span(&r->src), sd = addr_index_span(&r->dst);
+	if (ss != UINT64_MAX && ss <= sd)
+		return addr_index_add(&g->by_src, &r->src, order);
+	if (sd != UINT64_MAX)
+		return addr_index_add(&g->by_dst, &r->dst, order);
 	return push_any(g, order);
 }
 
@@ -448,7 +492,6 @@ static void find_kws(struct detect_engine *de)
 	de->kw_flow = detect_keyword_find("flow");
 	de->kw_flowbits = detect_keyword_find("flowbits");
 	de->kw_flowint = detect_keyword_find("flowint");
-	de->kw_content = detect_keyword_find("content");
 	de->kw_ttl = detect_keyword_find("ttl");
 	de->kw_itype = detect_keyword_find("itype");
 	de->kw_icode = detect_keyword_find("icode");
@@ -492,41 +535,6 @@ void detect_engine_dump_left_out(const struct ruleset *rs, FILE *out)
 	}
 }
 
-
-/*
- * A cheap prefilter until the multi-pattern one: every content of a
- * payload list that is not negated must be in the payload, so two bytes of
- * one of them (the fast_pattern one, else the longest) must be among the
- * byte pairs of the payload.
- */
-static void set_prefilter(const struct detect_engine *de, struct erule *e)
-{
-	const struct detect_content *best = NULL;
-	for (const struct sigmatch *sm = e->r->bufs[DBUF_PAYLOAD].head; sm; sm = sm->next) {
-		if (sm->kw != de->kw_content)
-			continue;
-		const struct detect_content *c = sm->ctx;
-		if ((c->flags & CT_NEGATED) || c->len < 2)
-			continue;
-		if (!best || ((c->flags & CT_FAST_PATTERN) && !(best->flags & CT_FAST_PATTERN)) ||
-		    (!(best->flags & CT_FAST_PATTERN) && c->len > best->len))
-			best = c;
-	}
-	if (best) {
-		e->pf = true;
-		e->pf_pair = (uint16_t)(tolower(best->pat[0]) << 8 | tolower(best->pat[1]));
-	}
-}
-
-static void build_pairs(struct detect_engine *de, const uint8_t *b, uint32_t len)
-{
-	memset(de->pairs, 0, sizeof(de->pairs));
-	for (uint32_t i = 0; i + 1 < len; i++) {
-		uint16_t v = (uint16_t)(tolower(b[i]) << 8 | tolower(b[i + 1]));
-		de->pairs[v >> 6] |= 1ull << (v & 63);
-	}
-}
-
 static int rule_priority(const struct ruleset *rs, const struct rule *r)
 {
 	if (r->priority)
@@ -539,7 +547,160 @@ static int rule_priority(const struct ruleset *rs, const struct rule *r)
 	return 3;
 }
 
-struct detect_engine *detect_engine_new(const struct ruleset *rs, detect_alert_fn alert, void *arg)
+/* The groups (by IP protocol) a packet rule belongs to; their number. */
+static int rule_groups(const struct rule *r, int grp[G_MAX])
+{
+	int ng = 0;
+	switch (r->ip_proto) {
+	case 0:
+		grp[ng++] = G_TCP, grp[ng++] = G_UDP, grp[ng++] = G_ICMP, grp[ng++] = G_OTHER;
+		break;
+	case IPPROTO_TCP: grp[ng++] = G_TCP; break;
+	case IPPROTO_UDP: grp[ng++] = G_UDP; break;
+	case IPPROTO_ICMP: case IPPROTO_ICMPV6: grp[ng++] = G_ICMP; break;
+	default: grp[ng++] = G_OTHER; break;
+	}
+	return ng;
+}
+
+/*
+ * The ports a payload rule of TCP or UDP is for in direction dir (the
+ * server's: destination to the server, source to the client), or NULL
+ * when too many to say.
+ */
+static const struct port_set *key_ports(const struct rule *r, int dir)
+{
+	const struct port_set *ps = dir ? &r->sp : &r->dp;
+	return !r->bidir && port_count(ps) <= MAX_PORTS_INDEXED ? ps : NULL;
+}
+
+static bool dir_possible(const struct rule *r, int dir)
+{
+	return r->flow_dirs != (dir ? DETECT_TOSERVER : DETECT_TOCLIENT);
+}
+
+/* The prefilter databases that hold e's fast pattern fp (into dbs); 0 when it has none. */
+static size_t rule_dbs(const struct detect_engine *de, const struct erule *e,
+		       struct pf_pattern *fp, unsigned *dbs)
+{
+	/* only a pattern in a buffer scanned here as it is: a packet's
+	 * payload, a transaction's buffers of its protocol, no transform
+	 * (the pattern is in the buffer once changed); other rules stay
+	 * always evaluated */
+	if (!pf_fast_pattern(e->r, fp) ||
+	    (e->tx ? detect_appbuf_proto(fp->buf) != e->tx : fp->buf != DBUF_PAYLOAD))
+		return 0;
+	for (const struct sigmatch *sm = e->r->bufs[fp->buf].head; sm; sm = sm->next)
+		if (detect_keywords[sm->kw].flags & KW_TRANSFORM)
+			return 0;
+	if (e->tx) {
+		size_t n = 0;
+		for (int st = 0; st < 2; st++)
+			if (e->tx == APP_HTTP ? e->tx_dir == st : (e->tx_dirs >> st & 1))
+				dbs[n++] = PF_TX(st, fp->buf);
+		return n;
+	}
+	int grp[G_MAX], ng = rule_groups(e->r, grp);
+	size_t n = 0;
+	for (int j = 0; j < ng; j++) {
+		for (int dir = 0; dir < 2; dir++) {
+			if (!dir_possible(e->r, dir))
+				continue;
+			int g = grp[j];
+			const struct port_set *ps = g <= G_UDP ? key_ports(e->r, dir) : NULL;
+			size_t own = 0, np = g <= G_UDP ? de->npfports[g][dir] : 0;
+			for (size_t k = 0; k < np; k++) {
+				const struct pf_portdb *pd = &de->pfports[g][dir][k];
+				if (!ps || port_set_match(ps, pd->port)) {
+					dbs[n++] = pd->db;
+					own++;
+				}
+			}
+			/* the database of the other ports, unless every port has its own */
+			if (!ps || own < port_count(ps))
+				dbs[n++] = PF_PAYLOAD(g, dir);
+		}
+	}
+	return n;
+}
+
+/* Give the ports of TCP and UDP that many rules are for databases of their own. */
+static int plan_port_dbs(struct detect_engine *de)
+{
+	uint32_t *cnt = calloc(4 * 65536, sizeof(*cnt));
+	struct pf_pattern fp;
+	if (!cnt)
+		return -1;
+	de->npfdbs = PF_DBS;
+	for (size_t i = 0; i < de->nrules; i++) {
+		const struct erule *e = &de->rules[i];
+		int grp[G_MAX], ng = rule_groups(e->r, grp);
+		if (e->tx || !pf_fast_pattern(e->r, &fp))
+			continue;
+		for (int j = 0; j < ng; j++)
+			for (int dir = 0; dir < 2 && grp[j] <= G_UDP; dir++) {
+				const struct port_set *ps = key_ports(e->r, dir);
+				for (size_t k = 0; ps && dir_possible(e->r, dir) && k < ps->nin; k++)
+					for (uint32_t port = ps->in[k].lo; port <= ps->in[k].hi; port++)
+						cnt[(grp[j] * 2 + dir) << 16 | port]++;
+			}
+	}
+	for (int g = 0; g <= G_UDP; g++)
+		for (int dir = 0; dir < 2; dir++)
+			for (uint32_t port = 0; port < 65536; port++) {
+				if (cnt[(g * 2 + dir) << 16 | port] < PF_PORT_MIN)
+					continue;
+				size_t n = de->npfports[g][dir];
+				struct pf_portdb *pd = realloc(de->pfports[g][dir], (n + 1) * sizeof(*pd));
+				if (!pd) {
+					free(cnt);
+					return -1;
+				}
+				pd[n] = (struct pf_portdb){ (uint16_t)port, de->npfdbs++ };
+				de->pfports[g][dir] = pd;
+				de->npfports[g][dir] = n + 1;
+			}
+	free(cnt);
+	return 0;
+}
+
+/*
+ * Give every rule's fast pattern to the prefilter.  A rule whose pattern
+ * it took in every database (e->pre) is left out of the groups: only a
+ * scan that finds the pattern makes it a candidate.
+ */
+static int build_prefilter(struct detect_engine *de, const char *cache_dir)
+{
+	struct pf_builder *b = NULL;
+	struct pf_pattern fp;
+	unsigned *dbs = NULL;
+	int rc = -1;
+	if (plan_port_dbs(de) < 0 || !(b = pf_builder_new(de->npfdbs)) ||
+	    !(dbs = malloc(de->npfdbs * sizeof(*dbs))))
+		goto out;
+	for (size_t i = 0; i < de->nrules; i++) {
+		size_t n = rule_dbs(de, &de->rules[i], &fp, dbs);
+		for (size_t j = 0; j < n; j++)
+			if (pf_builder_add(b, dbs[j], (uint32_t)i, &fp) < 0)
+				goto out;
+	}
+	de->pf = pf_build(b, cache_dir, &de->pfst);
+	for (size_t i = 0; i < de->nrules; i++) {
+		struct erule *e = &de->rules[i];
+		size_t n = rule_dbs(de, e, &fp, dbs);
+		e->pre = n > 0;
+		for (size_t j = 0; j < n; j++)
+			e->pre = e->pre && pf_accepted(de->pf, dbs[j], (uint32_t)i);
+	}
+	rc = 0;
+out:
+	pf_builder_free(b);
+	free(dbs);
+	return rc;
+}
+
+struct detect_engine *detect_engine_new(const struct ruleset *rs, const struct detect_opts *o,
+					detect_alert_fn alert, void *arg)
 {
 	struct detect_engine *de = calloc(1, sizeof(*de));
 	struct sortkey *keys = NULL;
@@ -556,7 +717,9 @@ struct detect_engine *detect_engine_new(const struct ruleset *rs, detect_alert_f
 	keys = calloc(rs->nrules + 1, sizeof(*keys));
 	de->rules = calloc(rs->nrules + 1, sizeof(*de->rules));
 	de->cand = calloc(rs->nrules + 1, sizeof(*de->cand));
-	if (!de->thr || !keys || !de->rules || !de->cand || detect_appbuf_init(&de->ab) < 0)
+	de->hits = calloc(rs->nrules + 1, sizeof(*de->hits));
+	if (!de->thr || !keys || !de->rules || !de->cand || !de->hits ||
+	    detect_appbuf_init(&de->ab) < 0)
 		goto err;
 	for (size_t i = 0; i < rs->nrules; i++) {
 		const struct rule *r = rs->rules[i];
@@ -584,8 +747,6 @@ struct detect_engine *detect_engine_new(const struct ruleset *rs, detect_alert_f
 		rule_supported(de, r, e, &why);
 		e->r = r;
 		e->order = (uint32_t)i;
-		if (!e->tx)
-			set_prefilter(de, e);
 		/* addresses, ports and reputation only */
 		e->ip_only = !e->tx && !r->bufs[DBUF_PAYLOAD].head;
 		for (const struct sigmatch *sm = r->pkt.head; sm; sm = sm->next)
@@ -606,6 +767,17 @@ struct detect_engine *detect_engine_new(const struct ruleset *rs, detect_alert_f
 		if (cfg)
 			e->thr = cfg;
 		e->sup = detect_thrcfg_suppresses(rs->thrcfg, gid, r->sid);
+	}
+	de->nrules = nkeys;
+	if ((!o || o->prefilter) && build_prefilter(de, o ? o->cache_dir : NULL) < 0)
+		goto err;
+	for (size_t i = 0; i < nkeys; i++) {
+		const struct erule *e = &de->rules[i];
+		int grp[G_MAX], ng = rule_groups(e->r, grp);
+		de->ntx[e->tx]++;
+		if (e->pre)
+			continue;
+		de->nalways++;
 		if (e->tx) {
 			uint32_t **l = &de->txr[e->tx];
 			if (!*l && !(*l = calloc(rs->nrules, sizeof(**l))))
@@ -613,27 +785,18 @@ struct detect_engine *detect_engine_new(const struct ruleset *rs, detect_alert_f
 			(*l)[de->ntxr[e->tx]++] = (uint32_t)i;
 			continue;
 		}
-		int grp[G_MAX], ng = 0;
-		switch (r->ip_proto) {
-		case 0:
-			grp[ng++] = G_TCP, grp[ng++] = G_UDP, grp[ng++] = G_ICMP, grp[ng++] = G_OTHER;
-			break;
-		case IPPROTO_TCP: grp[ng++] = G_TCP; break;
-		case IPPROTO_UDP: grp[ng++] = G_UDP; break;
-		case IPPROTO_ICMP: case IPPROTO_ICMPV6: grp[ng++] = G_ICMP; break;
-		default: grp[ng++] = G_OTHER; break;
-		}
 		for (int j = 0; j < ng; j++)
-			if (add_to_group(&de->g[grp[j]], r, (uint32_t)i,
+			if (add_to_group(&de->g[grp[j]], e->r, (uint32_t)i,
 					 grp[j] == G_TCP || grp[j] == G_UDP) < 0)
 				goto err;
 	}
-	de->nrules = nkeys;
 	for (int j = 0; j < G_MAX; j++) {
 		if (de->g[j].by_dp.n)
 			qsort(de->g[j].by_dp.keys, de->g[j].by_dp.n, sizeof(uint64_t), cmp_u64);
 		if (de->g[j].by_sp.n)
 			qsort(de->g[j].by_sp.keys, de->g[j].by_sp.n, sizeof(uint64_t), cmp_u64);
+		addr_index_build(&de->g[j].by_src);
+		addr_index_build(&de->g[j].by_dst);
 	}
 	free(keys);
 	return de;
@@ -651,8 +814,15 @@ void detect_engine_free(struct detect_engine *de)
 		free(de->g[j].by_dp.keys);
 		free(de->g[j].by_sp.keys);
 		free(de->g[j].any);
+		addr_index_free(&de->g[j].by_src);
+		addr_index_free(&de->g[j].by_dst);
 	}
 	detect_match_ctx_destroy(&de->m);
+	pf_free(de->pf);
+	for (int g = 0; g <= G_UDP; g++)
+		for (int dir = 0; dir < 2; dir++)
+			free(de->pfports[g][dir]);
+	free(de->hits);
 	free(de->fbnames);
 	free(de->finames);
 	xbits_free(de->xb);
@@ -669,6 +839,12 @@ void detect_engine_counts(const struct detect_engine *de, size_t *active, size_t
 {
 	*active = de->nrules;
 	*skipped = de->skipped;
+}
+
+const struct pf_stats *detect_engine_pf_stats(const struct detect_engine *de, size_t *always)
+{
+	*always = de->nalways;
+	return de->pf ? &de->pfst : NULL;
 }
 
 /* ---- candidates ---- */
@@ -692,39 +868,103 @@ static const uint64_t *port_run(const struct port_idx *pi, uint16_t port, size_t
 	return pi->keys ? pi->keys + lo : NULL;
 }
 
-static size_t candidates(struct detect_engine *de, const struct packet *p)
+static int cmp_u32(const void *a, const void *b)
 {
-	int gi;
-	switch (p->proto) {
-	case IPPROTO_TCP: gi = G_TCP; break;
-	case IPPROTO_UDP: gi = G_UDP; break;
-	case IPPROTO_ICMP: case IPPROTO_ICMPV6: gi = G_ICMP; break;
-	default: gi = G_OTHER; break;
-	}
-	const struct group *g = &de->g[gi];
-	size_t nd = 0, ns = 0, na = g->nany, i = 0, j = 0, k = 0, n = 0;
-	const uint64_t *d = NULL, *s = NULL;
-	if (gi == G_TCP || gi == G_UDP) {
-		d = port_run(&g->by_dp, p->dport, &nd);
-		s = port_run(&g->by_sp, p->sport, &ns);
-	}
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Merge sorted runs of rule orders into de->cand, each order once: rules
+ * indexed by destination port (d) and source port (s), as port << 32 |
+ * order, then plain runs (a, and h: the prefilter's hits).  The count.
+ */
+static size_t merge(struct detect_engine *de, const uint64_t *d, size_t nd, const uint64_t *s,
+		    size_t ns, const uint32_t *a, size_t na, const uint32_t *h, size_t nh)
+{
+	size_t i = 0, j = 0, k = 0, l = 0, n = 0;
 	uint32_t last = UINT32_MAX;
-	while (i < nd || j < ns || k < na) {
-		uint32_t a = i < nd ? (uint32_t)d[i] : UINT32_MAX;
-		uint32_t b = j < ns ? (uint32_t)s[j] : UINT32_MAX;
-		uint32_t c = k < na ? g->any[k] : UINT32_MAX;
-		uint32_t v = a < b ? (a < c ? a : c) : (b < c ? b : c);
-		if (v == a)
+	while (i < nd || j < ns || k < na || l < nh) {
+		uint32_t vd = i < nd ? (uint32_t)d[i] : UINT32_MAX;
+		uint32_t vs = j < ns ? (uint32_t)s[j] : UINT32_MAX;
+		uint32_t va = k < na ? a[k] : UINT32_MAX;
+		uint32_t vh = l < nh ? h[l] : UINT32_MAX;
+		uint32_t v = OT_MIN(OT_MIN(vd, vs), OT_MIN(va, vh));
+		if (v == vd)
 			i++;
-		else if (v == b)
+		else if (v == vs)
 			j++;
-		else
+		else if (v == va)
 			k++;
+		else
+			l++;
 		if (v != last && n < de->nrules)
 			de->cand[n++] = v;
 		last = v;
 	}
 	return n;
+}
+
+/* Scans report rules in the order of the pattern's place: sort them. */
+static void sort_hits(struct detect_engine *de, size_t nh)
+{
+	if (nh > 1)
+		qsort(de->hits, nh, sizeof(*de->hits), cmp_u32);
+}
+
+/* The payload database a packet is scanned with: its direction and server port's, else its direction's. */
+static unsigned payload_db(const struct detect_engine *de, int gi, const struct packet *p)
+{
+	int dir = p->dir & 1;
+	if (gi <= G_UDP) {
+		uint16_t port = dir ? p->sport : p->dport;
+		const struct pf_portdb *pd = de->pfports[gi][dir];
+		size_t lo = 0, hi = de->npfports[gi][dir];
+		while (lo < hi) {
+			size_t mid = (lo + hi) / 2;
+			if (pd[mid].port == port)
+				return pd[mid].db;
+			if (pd[mid].port < port)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+	}
+	return PF_PAYLOAD(gi, dir);
+}
+
+static int packet_group(const struct packet *p)
+{
+	switch (p->proto) {
+	case IPPROTO_TCP: return G_TCP;
+	case IPPROTO_UDP: return G_UDP;
+	case IPPROTO_ICMP: case IPPROTO_ICMPV6: return G_ICMP;
+	}
+	return G_OTHER;
+}
+
+/*
+ * The rules a packet must be checked against, in evaluation order: those
+ * of its group the prefilter cannot select (by port or address where
+ * indexed), and those whose fast pattern one scan of its payload found.
+ */
+static size_t candidates(struct detect_engine *de, const struct packet *p)
+{
+	int gi = packet_group(p);
+	const struct group *g = &de->g[gi];
+	size_t nd = 0, ns = 0, nh = 0;
+	const uint64_t *d = NULL, *s = NULL;
+	if (gi == G_TCP || gi == G_UDP) {
+		d = port_run(&g->by_dp, p->dport, &nd);
+		s = port_run(&g->by_sp, p->sport, &ns);
+	}
+	if (p->payload_len)
+		pf_scan(de->pf, payload_db(de, gi, p), p->payload, p->payload_len, de->hits, &nh,
+			de->nrules);
+	addr_index_lookup(&g->by_src, &p->src, p->ip_ver, de->hits, &nh, de->nrules);
+	addr_index_lookup(&g->by_dst, &p->dst, p->ip_ver, de->hits, &nh, de->nrules);
+	sort_hits(de, nh);
+	return merge(de, d, nd, s, ns, g->any, g->nany, de->hits, nh);
 }
 
 /* ---- flowbits ---- */
@@ -1186,15 +1426,21 @@ static bool base64_match(struct detect_engine *de, const struct rule *r)
 	return !sm || (de->m.b64_done && detect_match_buffer(&de->m, sm, de->m.b64, de->m.b64_len));
 }
 
+/* The side buffer b is read from when side stage is inspected. */
+static int buf_side(int b, int stage)
+{
+	int bd = detect_buffers[b].dirs;
+	return bd == DETECT_TOSERVER ? 0 : bd == DETECT_TOCLIENT ? 1 : stage;
+}
+
 /* Does some instance of buffer b of t hold the rule's list for it? */
 static bool tx_buffer_match(struct detect_engine *de, const struct rule *r,
 			    const struct detect_tx *t, int b, int stage)
 {
-	int bd = detect_buffers[b].dirs;
-	int dir = bd == DETECT_TOSERVER ? 0 : bd == DETECT_TOCLIENT ? 1 : stage;
 	const uint8_t *ptr;
 	uint32_t len;
-	for (uint32_t i = 0; detect_appbuf_get(&de->ab, t, b, dir, i, &ptr, &len); i++)
+	for (uint32_t i = 0; detect_appbuf_get(&de->ab, t, b, buf_side(b, stage), i, &ptr, &len);
+	     i++)
 		if (detect_match_buffer(&de->m, r->bufs[b].head, ptr, len))
 			return true;
 	return false;
@@ -1213,9 +1459,21 @@ static void inspect_tx(struct detect_engine *de, const struct packet *p, struct 
 	   flow reversed and the flow is not turned around yet */
 	const struct ot_addr *ca = f->app_flip ? &k->b : &k->a, *sa = f->app_flip ? &k->a : &k->b;
 	uint16_t cp = f->app_flip ? k->bp : k->ap, sp = f->app_flip ? k->ap : k->bp;
-	const uint32_t *list = de->txr[t->proto];
-	for (size_t i = 0; i < de->ntxr[t->proto]; i++) {
-		const struct erule *e = &de->rules[list[i]];
+	/* the fast patterns of the protocol's buffers on this side, each instance */
+	size_t nh = 0;
+	for (int b = 0; de->pf && b < DBUF_MAX; b++) {
+		if (detect_appbuf_proto(b) != t->proto || !pf_has(de->pf, PF_TX(stage, b)))
+			continue;
+		const uint8_t *ptr;
+		uint32_t len;
+		for (uint32_t i = 0; detect_appbuf_get(&de->ab, t, b, buf_side(b, stage), i, &ptr,
+						       &len); i++)
+			pf_scan(de->pf, PF_TX(stage, b), ptr, len, de->hits, &nh, de->nrules);
+	}
+	sort_hits(de, nh);
+	size_t n = merge(de, NULL, 0, NULL, 0, de->txr[t->proto], de->ntxr[t->proto], de->hits, nh);
+	for (size_t i = 0; i < n; i++) {
+		const struct erule *e = &de->rules[de->cand[i]];
 		const struct rule *r = e->r;
 		if (t->proto == APP_HTTP ? e->tx_dir != stage :
 		    !(e->tx_dirs >> stage & 1) || e->tx_progress[stage] != progress)
@@ -1250,7 +1508,7 @@ static void inspect_tx(struct detect_engine *de, const struct packet *p, struct 
 static void detect_http(struct detect_engine *de, const struct packet *p, struct flow *f,
 			bool final)
 {
-	if (!de->ntxr[APP_HTTP] || f->parser != &app_parser_http || !f->app_state)
+	if (!de->ntx[APP_HTTP] || f->parser != &app_parser_http || !f->app_state)
 		return;
 	struct flow_detect *fd = fd_get(f);
 	if (!fd || f->passed)
@@ -1300,7 +1558,7 @@ void detect_tx(struct detect_engine *de, const struct packet *p, struct flow *f,
 	       const struct detect_tx *t, int dir, unsigned progress)
 {
 	struct packet fp;
-	if (!de || t->proto >= APP_PROTO_MAX || !de->ntxr[t->proto] || f->passed)
+	if (!de || t->proto >= APP_PROTO_MAX || !de->ntx[t->proto] || f->passed)
 		return;
 	if (!p) {
 		flow_packet(f, &fp);
@@ -1316,7 +1574,6 @@ void detect_packet(struct detect_engine *de, const struct packet *p, struct flow
 	if (f)
 		detect_http(de, p, f, false);
 	size_t n = candidates(de, p);
-	bool paired = false;
 	for (size_t i = 0; i < n; i++) {
 		const struct erule *e = &de->rules[de->cand[i]];
 		const struct rule *r = e->r;
@@ -1327,14 +1584,6 @@ void detect_packet(struct detect_engine *de, const struct packet *p, struct flow
 		/* as in Suricata, IP-only rules look at the first packet each way */
 		if (e->ip_only && f && f->pkts[p->dir & 1] > 1)
 			continue;
-		if (e->pf) {
-			if (!paired) {
-				build_pairs(de, p->payload, p->payload_len);
-				paired = true;
-			}
-			if (!(de->pairs[e->pf_pair >> 6] >> (e->pf_pair & 63) & 1))
-				continue;
-		}
 		if (!header_match(r, p, f))
 			continue;
 		bool ok = true;
@@ -1357,7 +1606,7 @@ void detect_packet(struct detect_engine *de, const struct packet *p, struct flow
 
 void detect_flow_end(struct detect_engine *de, struct flow *f)
 {
-	if (!de || !de->ntxr[APP_HTTP])
+	if (!de || !de->ntx[APP_HTTP])
 		return;
 	/* what the flow's end completed, matched on a packet made from the flow */
 	struct packet p;

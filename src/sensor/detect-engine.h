@@ -13,6 +13,9 @@
  *    header and packet tests, the payload list, the HTTP/1 transaction
  *    buffers, flowbits, flowints, thresholds, and hands each alert to the
  *    EVE alert logger (log-alert.c).
+ * Before either, the multi-pattern prefilter (detect-prefilter.h) scans
+ * each buffer once for the rules' fast patterns, so that only rules whose
+ * pattern is there (and those without one) are evaluated.
  *
  * Everything the matcher needs per packet (PCRE2 match data, byte_extract
  * variables, the list of candidate rules) is allocated once with the engine:
@@ -85,6 +88,13 @@ bool detect_num_match(const struct detect_num *n, uint64_t v);
 /* ---- the engine (detect-engine.c) ---- */
 
 struct detect_engine;
+struct pf_stats;
+
+/* How the engine is built. */
+struct detect_opts {
+	bool prefilter;             /* select rules by their fast pattern (detect.prefilter) */
+	const char *cache_dir;      /* folder of compiled prefilter databases, NULL: none */
+};
 
 /* A transaction detection looks at: an HTTP one from the parser's list, or
  * what a parser hands over with app_tx_ready(). */
@@ -102,17 +112,21 @@ typedef void (*detect_alert_fn)(void *arg, const struct rule *r, const struct pa
 				struct flow *f, int dir, const struct detect_tx *t);
 
 /*
- * An engine for rs (which must outlive it).  Rules it cannot match yet
- * (app-layer buffers) are left out and counted.  NULL on failure.
+ * An engine for rs (which must outlive it), built as o says (NULL: with
+ * the prefilter, without a cache).  Rules it cannot match yet (app-layer
+ * buffers) are left out and counted.  NULL on failure.
  */
-struct detect_engine *detect_engine_new(const struct ruleset *rs, detect_alert_fn alert,
-					void *arg);
+struct detect_engine *detect_engine_new(const struct ruleset *rs, const struct detect_opts *o,
+					detect_alert_fn alert, void *arg);
 void detect_engine_free(struct detect_engine *de);
 /* Print the rules of rs an engine leaves out, as "file:line sid N
  * [keyword 'k']: loaded, not matched: why", one a line. */
 void detect_engine_dump_left_out(const struct ruleset *rs, FILE *out);
 /* Rules that can match, and rules left out. */
 void detect_engine_counts(const struct detect_engine *de, size_t *active, size_t *skipped);
+/* What building the prefilter did (NULL without one), and how many rules
+ * it cannot select (evaluated whenever their protocol and ports fit). */
+const struct pf_stats *detect_engine_pf_stats(const struct detect_engine *de, size_t *always);
 
 /* Check one decoded packet (with its flow, or NULL) against every rule. */
 void detect_packet(struct detect_engine *de, const struct packet *p, struct flow *f);

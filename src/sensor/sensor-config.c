@@ -71,6 +71,8 @@ const struct cfg_key sensor_cfg_keys[] = {
 	{ "app-layer.protocols.tls.enabled", CFG_BOOL, "yes", 0, 0, "detect and log TLS" },
 	{ "app-layer.protocols.dns.enabled", CFG_BOOL, "yes", 0, 0, "detect and log DNS" },
 
+	{ "detect.prefilter", CFG_BOOL, "yes", 0, 0, "evaluate a rule only when the multi-pattern prefilter finds its fast pattern" },
+	{ "detect.cache-dir", CFG_STR, "/var/lib/otasuke/cache", 0, 0, "folder of compiled prefilter databases, reused when the rules are the same (empty: none)" },
 	{ "default-rule-path", CFG_STR, NULL, 0, 0, "folder of the rule files named by relative paths in rule-files" },
 	{ "rule-files", CFG_LIST, NULL, 0, 0, "rule files to load (-S replaces, -s adds)" },
 	{ "classification-file", CFG_STR, NULL, 0, 0, "classification.config (default: the one next to the rules, if any)" },

@@ -12,6 +12,7 @@
 #include "detect-engine.h"
 #include "detect-parse.h"
 #include "detect-reload.h"
+#include "detect-prefilter.h"
 #include "eve.h"
 #include "flow-table.h"
 #include "log-flow.h"
@@ -32,6 +33,8 @@ struct sensor {
 	struct ruleset *rules;      /* owned, with de */
 	struct detect_reload *reload;       /* offers new rules, or NULL */
 	uint64_t reloads;
+	bool prefilter;             /* detect.prefilter */
+	char *cache_dir;            /* detect.cache-dir, NULL: none */
 	bool log_anomaly;
 	bool checksum_validate;
 	uint64_t flow_pkts;
@@ -92,7 +95,8 @@ static void tx_ready(void *arg, struct app_ctx *ctx, enum app_proto proto, int d
 struct detect_engine *sensor_engine_new(struct sensor *s, const struct ruleset *rs)
 {
 	size_t active, skipped;
-	struct detect_engine *de = detect_engine_new(rs, alert_out, s);
+	struct detect_opts o = { s->prefilter, s->cache_dir };
+	struct detect_engine *de = detect_engine_new(rs, &o, alert_out, s);
 	if (!de) {
 		ot_err("the detection engine could not be built");
 		return NULL;
@@ -100,6 +104,14 @@ struct detect_engine *sensor_engine_new(struct sensor *s, const struct ruleset *
 	detect_engine_counts(de, &active, &skipped);
 	ot_notice("%zu rules active, %zu not matchable yet (app-layer buffers or keywords)",
 		  active, skipped);
+	size_t always;
+	const struct pf_stats *st = detect_engine_pf_stats(de, &always);
+	if (st)
+		ot_notice("prefilter: %zu fast patterns in %u databases (%u compiled, %u from the "
+			  "cache%s); %u refused by vectorscan; %zu rules without a usable one are "
+			  "evaluated whenever their protocol, ports and addresses fit",
+			  st->patterns, st->dbs, st->compiled, st->cached,
+			  st->cache_ok ? "" : ", which is off", st->refused, always);
 	return de;
 }
 
@@ -192,6 +204,10 @@ struct sensor *sensor_new(const struct ot_config *cfg, const char *logdir)
 		return NULL;
 	jw_init(&s->jw);
 	s->log_anomaly = cfg_bool(cfg, "outputs.eve.anomaly");
+	s->prefilter = cfg_bool(cfg, "detect.prefilter");
+	const char *cache = cfg_str(cfg, "detect.cache-dir");
+	if (cache && *cache && !(s->cache_dir = strdup(cache)))
+		goto err;
 	decode_cfg_from(&dcfg, cfg);
 	flow_cfg_from(&fcfg, cfg);
 	s->out = output_open(cfg, logdir);
@@ -218,6 +234,7 @@ err:
 	ot_err("the packet pipeline could not be set up");
 	output_close(s->out);
 	jw_free(&s->jw);
+	free(s->cache_dir);
 	free(s);
 	return NULL;
 }
@@ -382,6 +399,7 @@ void sensor_free(struct sensor *s)
 	app_engine_destroy(&s->ae);
 	output_close(s->out);
 	jw_free(&s->jw);
+	free(s->cache_dir);
 	free(s);
 }
 

@@ -19,6 +19,8 @@ from checks import Checks
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SHARED = os.environ.get("OT_SHARED", os.path.join(ROOT, "..", "shared"))
+# tests compile the prefilter's patterns each time: no cache left behind
+NO_CACHE = ["--set", "detect.cache-dir="]
 
 
 def run(sensor, test, t):
@@ -26,7 +28,7 @@ def run(sensor, test, t):
     out = os.path.join(t, test)
     os.makedirs(out)
     p = subprocess.run([sensor, "-r", os.path.join(d, "input.pcap"), "-S",
-                        os.path.join(d, "test.rules"), "-l", out, "-k", "none"],
+                        os.path.join(d, "test.rules"), "-l", out, "-k", "none"] + NO_CACHE,
                        capture_output=True, text=True)
     with open(os.path.join(out, "eve.json")) as f:
         events = [json.loads(line) for line in f]
@@ -239,8 +241,8 @@ def main():
         if os.path.exists(rules) and os.path.exists(pcap):
             out = os.path.join(t, "et-p2p")
             os.makedirs(out)
-            p = subprocess.run([sensor, "-r", pcap, "-s", rules, "-l", out], capture_output=True,
-                               text=True)
+            p = subprocess.run([sensor, "-r", pcap, "-s", rules, "-l", out] + NO_CACHE,
+                               capture_output=True, text=True)
             with open(os.path.join(out, "eve.json")) as f:
                 alerts = [e for e in map(json.loads, f) if e["event_type"] == "alert"]
             check("ET Open on bt-http: the announce and the Transmission user agent",

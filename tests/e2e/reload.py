@@ -166,7 +166,7 @@ def main():
                 f.write("reputation-lists: [ 'CnC:%s' ]\n" % listfile)
             p.send_signal(signal.SIGHUP)
             check("SIGHUP: the new rules are built while the packets wait",
-                  err.wait_for("rules ready in"))
+                  err.wait_for("they take over at the next packet"))
             os.write(w, b"".join(recs[split1:split2]))
             check("the reload is done once a packet came", err.wait_for("reload done"))
             check("the sensor inspected part 2 and waits for more", wait_idle(p.pid, w))

@@ -338,7 +338,7 @@ static struct detect_engine *engine(const char *rules, struct ruleset **rsp,
 	(*rsp)->quiet = true;
 	assert_int_equal(ruleset_load_buffer(*rsp, rules, strlen(rules), "t.rules", *vp), 0);
 	assert_int_equal((*rsp)->nrej, 0);
-	struct detect_engine *de = detect_engine_new(*rsp, collect, a);
+	struct detect_engine *de = detect_engine_new(*rsp, NULL, collect, a);
 	assert_non_null(de);
 	return de;
 }

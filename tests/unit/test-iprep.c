@@ -414,7 +414,7 @@ static void test_keyword(void **state)
 		assert_string_equal(rs->rej[i].keyword, "iprep");
 
 	uint32_t a = 0;
-	struct detect_engine *de = detect_engine_new(rs, sid_bits, &a);
+	struct detect_engine *de = detect_engine_new(rs, NULL, sid_bits, &a);
 	assert_non_null(de);
 	struct flow f;
 	memset(&f, 0, sizeof(f));
