@@ -33,6 +33,11 @@ int detect_appbuf_init(struct detect_appbuf *s)
 	return s->hbuf && s->ubuf ? 0 : -1;
 }
 
+void detect_appbuf_reset(struct detect_appbuf *s)
+{
+	s->name_tx = NULL;
+}
+
 void detect_appbuf_free(struct detect_appbuf *s)
 {
 	free(s->hbuf);
@@ -279,11 +284,17 @@ bool detect_appbuf_get(struct detect_appbuf *s, const struct detect_tx *t, int b
 	case APP_DNS: {
 		if (b != DBUF_DNS_QUERY || app_dns_is_response(t->tx))
 			return false;
-		int n = app_dns_query_name(t->tx, i, s->name, sizeof(s->name));
-		if (n < 0)
-			return false;
+		/* rules after rules read the same name: decode it once */
+		if (s->name_tx != t->tx || s->name_i != i) {
+			int n = app_dns_query_name(t->tx, i, s->name, sizeof(s->name));
+			if (n < 0)
+				return false;
+			s->name_tx = t->tx;
+			s->name_i = i;
+			s->name_len = (uint32_t)n;
+		}
 		*ptr = (const uint8_t *)s->name;
-		*len = (uint32_t)n;
+		*len = s->name_len;
 		return true;
 	}
 	case APP_TLS: {

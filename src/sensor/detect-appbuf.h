@@ -20,10 +20,14 @@
 struct detect_appbuf {
 	uint8_t *hbuf;              /* joined HTTP headers (http.header) */
 	uint8_t *ubuf;              /* normalised URI (http.uri) */
-	char name[256];             /* a DNS name */
+	char name[256];             /* a DNS name ... */
+	const void *name_tx;        /* ... of this message (NULL: none) */
+	uint32_t name_i, name_len;  /* ... and question */
 };
 
 int detect_appbuf_init(struct detect_appbuf *s);
+/* A new transaction is inspected: forget what was read of the last one. */
+void detect_appbuf_reset(struct detect_appbuf *s);
 void detect_appbuf_free(struct detect_appbuf *s);
 
 /* The protocol whose transactions give buffer b (APP_HTTP, ...), or 0

@@ -590,9 +590,22 @@ static size_t rule_dbs(const struct detect_engine *de, const struct erule *e,
 	if (!pf_fast_pattern(e->r, fp) ||
 	    (e->tx ? detect_appbuf_proto(fp->buf) != e->tx : fp->buf != DBUF_PAYLOAD))
 		return 0;
-	for (const struct sigmatch *sm = e->r->bufs[fp->buf].head; sm; sm = sm->next)
-		if (detect_keywords[sm->kw].flags & KW_TRANSFORM)
+	bool dotprefix = false;
+	for (const struct sigmatch *sm = e->r->bufs[fp->buf].head; sm; sm = sm->next) {
+		if (!(detect_keywords[sm->kw].flags & KW_TRANSFORM))
+			continue;
+		if (((const struct detect_transform *)sm->ctx)->kind != TR_DOTPREFIX)
 			return 0;
+		dotprefix = true;
+	}
+	/* dotprefix (dns.query; dotprefix; content:".evil.com"): the pattern
+	   without its dot is in the buffer as it is */
+	if (dotprefix && fp->pat[0] == '.') {
+		if (fp->len < 2)
+			return 0;
+		fp->pat++;
+		fp->len--;
+	}
 	if (e->tx) {
 		size_t n = 0;
 		for (int st = 0; st < 2; st++)
@@ -1461,6 +1474,7 @@ static void inspect_tx(struct detect_engine *de, const struct packet *p, struct 
 	uint16_t cp = f->app_flip ? k->bp : k->ap, sp = f->app_flip ? k->ap : k->bp;
 	/* the fast patterns of the protocol's buffers on this side, each instance */
 	size_t nh = 0;
+	detect_appbuf_reset(&de->ab);
 	for (int b = 0; de->pf && b < DBUF_MAX; b++) {
 		if (detect_appbuf_proto(b) != t->proto || !pf_has(de->pf, PF_TX(stage, b)))
 			continue;
