@@ -6,12 +6,17 @@
  * vectorscan as an expression with every byte escaped (\xNN), so that no
  * byte means more than itself.  (Its pure-literal API would need no
  * escaping, but takes a pattern that starts with a NUL byte for an empty
- * one and refuses it.)  A scan reports each rule once, however often its
- * pattern occurs: a bitmap of the rules reported so far (cleared after the
- * scan from the list it made) bounds the result to the number of rules.
- * (HS_FLAG_SINGLEMATCH would do that inside vectorscan, but vectorscan
- * 5.4.9 then misses a one-byte pattern near the end of some buffers: the
- * detect fuzz target found it.)
+ * one and refuses it.)  Every pattern has HS_FLAG_SINGLEMATCH: a scan
+ * reports each rule at most once, however often its pattern occurs, which
+ * bounds the work of the callback and the size of the result to the
+ * number of rules.
+ *
+ * One-byte patterns are not given to vectorscan: version 5.4.9 misses
+ * some occurrences of them near the end of a buffer, with or without
+ * HS_FLAG_SINGLEMATCH, when its database holds other patterns (the detect
+ * fuzz target found it; longer patterns were checked against a plain
+ * search on millions of random buffers).  They are looked for with
+ * memchr() after the scan: a database rarely has more than a few.
  *
  * A cache file is
  *     "OTPFDB1\n"  key (32)  nrefused (u32)  0 (u32)  dblen (u64)
@@ -37,7 +42,7 @@
 #include "../lib/log.h"
 
 #define PF_MAGIC "OTPFDB1\n"
-#define PF_KEY_TAG "otasuke prefilter 2"    /* change when what is compiled changes meaning */
+#define PF_KEY_TAG "otasuke prefilter 3"    /* change when what is compiled changes meaning */
 #define PF_MAX_REFUSED 16       /* refusals in one database before it is given up */
 #define PF_MAX_FILE ((size_t)1 << 30)
 
@@ -166,22 +171,28 @@ struct pf_list {
 };
 
 struct pf_builder {
-	struct pf_list *dbs;
+	struct pf_list *dbs;        /* patterns of two bytes or more, for vectorscan */
+	struct pf_list *singles;    /* one-byte patterns */
 	unsigned ndbs;
+};
+
+struct pf_single {
+	uint32_t id;
+	uint8_t a, b;               /* the byte, and its other case (or itself) */
 };
 
 struct pf_db {
 	hs_database_t *db;
 	uint32_t *refused;          /* sorted ids */
 	size_t nrefused;
+	struct pf_single *singles;
+	size_t nsingles;
 };
 
 struct prefilter {
 	struct pf_db *dbs;
 	unsigned ndbs;
 	hs_scratch_t *scratch;
-	uint8_t *seen;              /* ids reported by the scan under way */
-	uint32_t nids;              /* ids are below this */
 };
 
 struct pf_builder *pf_builder_new(unsigned ndbs)
@@ -190,7 +201,10 @@ struct pf_builder *pf_builder_new(unsigned ndbs)
 	if (!b)
 		return NULL;
 	b->dbs = calloc(ndbs ? ndbs : 1, sizeof(*b->dbs));
-	if (!b->dbs) {
+	b->singles = calloc(ndbs ? ndbs : 1, sizeof(*b->singles));
+	if (!b->dbs || !b->singles) {
+		free(b->dbs);
+		free(b->singles);
 		free(b);
 		return NULL;
 	}
@@ -202,9 +216,12 @@ void pf_builder_free(struct pf_builder *b)
 {
 	if (!b)
 		return;
-	for (unsigned i = 0; i < b->ndbs; i++)
+	for (unsigned i = 0; i < b->ndbs; i++) {
 		free(b->dbs[i].e);
+		free(b->singles[i].e);
+	}
 	free(b->dbs);
+	free(b->singles);
 	free(b);
 }
 
@@ -212,7 +229,7 @@ int pf_builder_add(struct pf_builder *b, unsigned db, uint32_t id, const struct 
 {
 	if (db >= b->ndbs || !fp->len)
 		return -1;
-	struct pf_list *l = &b->dbs[db];
+	struct pf_list *l = fp->len == 1 ? &b->singles[db] : &b->dbs[db];
 	if (l->n == l->cap) {
 		size_t nc = l->cap ? l->cap * 2 : 64;
 		struct pf_entry *e = realloc(l->e, nc * sizeof(*e));
@@ -222,7 +239,7 @@ int pf_builder_add(struct pf_builder *b, unsigned db, uint32_t id, const struct 
 		l->cap = nc;
 	}
 	l->e[l->n++] = (struct pf_entry){
-		fp->pat, fp->len, id, fp->nocase ? HS_FLAG_CASELESS : 0,
+		fp->pat, fp->len, id, HS_FLAG_SINGLEMATCH | (fp->nocase ? HS_FLAG_CASELESS : 0),
 	};
 	return 0;
 }
@@ -556,14 +573,19 @@ struct prefilter *pf_build(const struct pf_builder *b, const char *cache_dir, st
 	if (!pf || !(pf->dbs = calloc(b->ndbs ? b->ndbs : 1, sizeof(*pf->dbs))))
 		goto err;
 	pf->ndbs = b->ndbs;
-	for (unsigned i = 0; i < b->ndbs; i++)
-		for (size_t j = 0; j < b->dbs[i].n; j++)
-			if (b->dbs[i].e[j].id >= pf->nids)
-				pf->nids = b->dbs[i].e[j].id + 1;
-	if (!(pf->seen = calloc(pf->nids / 8 + 1, 1)))
-		goto err;
 	for (unsigned i = 0; i < b->ndbs; i++) {
-		const struct pf_list *l = &b->dbs[i];
+		const struct pf_list *l = &b->dbs[i], *one = &b->singles[i];
+		struct pf_db *d = &pf->dbs[i];
+		if (one->n && !(d->singles = calloc(one->n, sizeof(*d->singles))))
+			goto err;
+		for (size_t j = 0; j < one->n; j++) {
+			uint8_t c = one->e[j].pat[0];
+			bool nc = one->e[j].flags & HS_FLAG_CASELESS;
+			d->singles[j] = (struct pf_single){ one->e[j].id, c,
+				(uint8_t)(nc && isupper(c) ? tolower(c) : nc ? toupper(c) : c) };
+		}
+		d->nsingles = one->n;
+		st->patterns += one->n;
 		if (!l->n)
 			continue;
 		st->patterns += l->n;
@@ -589,16 +611,16 @@ void pf_free(struct prefilter *pf)
 	for (unsigned i = 0; pf->dbs && i < pf->ndbs; i++) {
 		hs_free_database(pf->dbs[i].db);
 		free(pf->dbs[i].refused);
+		free(pf->dbs[i].singles);
 	}
 	hs_free_scratch(pf->scratch);
-	free(pf->seen);
 	free(pf->dbs);
 	free(pf);
 }
 
 bool pf_has(const struct prefilter *pf, unsigned db)
 {
-	return pf && db < pf->ndbs && pf->dbs[db].db;
+	return pf && db < pf->ndbs && (pf->dbs[db].db || pf->dbs[db].nsingles);
 }
 
 bool pf_accepted(const struct prefilter *pf, unsigned db, uint32_t id)
@@ -612,7 +634,6 @@ bool pf_accepted(const struct prefilter *pf, unsigned db, uint32_t id)
 /* ---- scanning ---- */
 
 struct pf_hits {
-	uint8_t *seen;
 	uint32_t *out;
 	size_t n, max;
 };
@@ -621,12 +642,8 @@ static int on_match(unsigned id, unsigned long long from, unsigned long long to,
 		    void *arg)
 {
 	struct pf_hits *h = arg;
-	uint8_t bit = (uint8_t)(1u << (id & 7));
-	if (h->seen[id >> 3] & bit)
-		return 0;
 	if (h->n == h->max)
-		return 1;       /* cannot happen: each id once, fewer ids than max */
-	h->seen[id >> 3] |= bit;
+		return 1;       /* cannot happen: one report per id */
 	h->out[h->n++] = id;
 	return 0;
 }
@@ -636,9 +653,13 @@ void pf_scan(struct prefilter *pf, unsigned db, const uint8_t *buf, uint32_t len
 {
 	if (!pf_has(pf, db) || !buf)
 		return;
-	struct pf_hits h = { pf->seen, out, *n, max };
-	hs_scan(pf->dbs[db].db, (const char *)buf, len, 0, pf->scratch, on_match, &h);
-	for (size_t i = *n; i < h.n; i++)
-		pf->seen[out[i] >> 3] = 0;
+	const struct pf_db *d = &pf->dbs[db];
+	struct pf_hits h = { out, *n, max };
+	if (d->db)
+		hs_scan(d->db, (const char *)buf, len, 0, pf->scratch, on_match, &h);
+	for (size_t i = 0; i < d->nsingles && h.n < max; i++)
+		if (memchr(buf, d->singles[i].a, len) ||
+		    (d->singles[i].b != d->singles[i].a && memchr(buf, d->singles[i].b, len)))
+			out[h.n++] = d->singles[i].id;
 	*n = h.n;
 }
