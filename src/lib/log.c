@@ -1,6 +1,8 @@
 /*
  * log.c - see log.h.  The logger's settings are this file's own state; they
- * are set once at start-up, before any thread starts.
+ * are set once at start-up, before any thread starts.  Messages may come
+ * from several threads (the uploader runs beside the packet pipeline): each
+ * line is written under the stream's lock and the counters are atomic.
  */
 #include "log.h"
 
@@ -59,17 +61,18 @@ int ot_log_level_parse(const char *name)
 
 unsigned ot_log_count(enum ot_log_level level)
 {
-	return level <= OT_LOG_DEBUG ? log_counts[level] : 0;
+	return level <= OT_LOG_DEBUG ? __atomic_load_n(&log_counts[level], __ATOMIC_RELAXED) : 0;
 }
 
 void ot_log(enum ot_log_level level, const char *fmt, ...)
 {
 	va_list ap;
 	if (level <= OT_LOG_DEBUG)
-		log_counts[level]++;
+		__atomic_fetch_add(&log_counts[level], 1, __ATOMIC_RELAXED);
 	if (level > log_level)
 		return;
 	FILE *out = log_file ? log_file : stderr;
+	flockfile(out);
 	if (log_file) {
 		struct timeval tv;
 		char ts[40];
@@ -83,4 +86,5 @@ void ot_log(enum ot_log_level level, const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', out);
 	fflush(out);
+	funlockfile(out);
 }

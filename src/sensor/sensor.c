@@ -307,6 +307,7 @@ static void stats_event(struct sensor *s)
 	jw_obj_close(w);
 	jw_uint(w, "parse_errors", s->ae.stats.parse_errors);
 	jw_obj_close(w);
+	output_stats(s->out, w);
 	jw_obj_close(w);
 	jw_obj_close(w);
 	if (jw_ok(w))
