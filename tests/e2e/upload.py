@@ -383,6 +383,9 @@ def config_check(env, check):
 
 def main():
     sensor = os.path.abspath(sys.argv[1])
+    # the sensor honours proxy settings, as libcurl does; the receiver is local
+    for v in ("https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"):
+        os.environ.pop(v, None)
     check = Checks()
     with tempfile.TemporaryDirectory() as t:
         rxdir = os.path.join(t, "rx")
