@@ -1,8 +1,9 @@
 /*
  * log.c - see log.h.  The logger's settings are this file's own state; they
  * are set once at start-up, before any thread starts.  Messages may come
- * from several threads (the packet pipeline, a rule reload): each is
- * written whole under the stream's lock, and the counters are atomic.
+ * from several threads (the packet pipeline, a rule reload, the uploader):
+ * each is written whole under the stream's lock, and the counters are
+ * atomic.
  */
 #include "log.h"
 

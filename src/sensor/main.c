@@ -8,6 +8,8 @@
  * ignored.  Rules (-S, -s, rule-files) and IP reputation lists are loaded
  * (detect-load.h), checked and matched (detect-engine.h): alerts are
  * written as EVE alert events.  SIGHUP reloads them (detect-reload.h).
+ * With outputs.upload.enabled, events also go to otasuked
+ * (output-upload.c); --enroll obtains the certificate that needs, once.
  * See docs/otasuke-sensor.md.
  */
 #include <errno.h>
@@ -28,20 +30,26 @@
 #include "detect-parse.h"
 #include "detect-reload.h"
 #include "eve.h"
+#include "output.h"
 #include "sensor.h"
 #include "sensor-config.h"
 #include "source-pcap.h"
 #include "../lib/config.h"
+#include "../lib/enroll.h"
 #include "../lib/log.h"
 
 #define DEFAULT_CONFIG "/etc/otasuke/otasuke.yaml"
+#define DEFAULT_STATE_DIR "/var/lib/otasuke"
 
 static volatile sig_atomic_t stop_flag;
+static struct live_source *volatile live_capture;   /* set while capturing live */
 
 static void on_signal(int sig)
 {
 	(void)sig;
 	stop_flag = 1;
+	if (live_capture)
+		source_live_break(live_capture);
 }
 
 static void usage(FILE *out)
@@ -61,6 +69,14 @@ static void usage(FILE *out)
 "  -k all|none        checksum validation (none: accept packets with bad checksums)\n"
 "  --set KEY=VALUE    override a configuration key (repeatable)\n"
 "  -T                 check the configuration, report every problem, and exit\n"
+"  --enroll URL       enroll with otasuked at URL (https://HOST:PORT), once, and exit:\n"
+"                     makes this sensor's key, obtains its certificate, and prints\n"
+"                     the configuration that uploads events\n"
+"  --token TOKEN      with --enroll: the one-time enrollment token\n"
+"  --ca FILE          with --enroll: the server's CA certificate, given with the token\n"
+"  --name NAME        with --enroll: this sensor's name (default: the host name)\n"
+"  --state-dir DIR    with --enroll: where the key and certificate go\n"
+"                     (default " DEFAULT_STATE_DIR ")\n"
 "  -S FILE           load rules from FILE instead of rule-files (repeatable)\n"
 "  -s FILE           load rules from FILE besides rule-files (repeatable)\n"
 "  --dump-rejected    load the rules, print every rejected one (and every one\n"
@@ -78,7 +94,8 @@ static void usage(FILE *out)
 
 enum {
 	OPT_SET = 256, OPT_SUMMARY, OPT_DUMP_CONFIG, OPT_RUNMODE, OPT_SIMULATE_IPS,
-	OPT_INIT_FATAL, OPT_HELP, OPT_VERSION, OPT_DUMP_REJECTED,
+	OPT_INIT_FATAL, OPT_HELP, OPT_VERSION, OPT_DUMP_REJECTED, OPT_ENROLL, OPT_TOKEN, OPT_CA,
+	OPT_NAME, OPT_STATE_DIR,
 };
 
 static const struct option long_opts[] = {
@@ -91,6 +108,11 @@ static const struct option long_opts[] = {
 	{ "init-errors-fatal", no_argument, NULL, OPT_INIT_FATAL },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
+	{ "enroll", required_argument, NULL, OPT_ENROLL },
+	{ "token", required_argument, NULL, OPT_TOKEN },
+	{ "ca", required_argument, NULL, OPT_CA },
+	{ "name", required_argument, NULL, OPT_NAME },
+	{ "state-dir", required_argument, NULL, OPT_STATE_DIR },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -112,6 +134,11 @@ struct cli {
 	int nrules_s;
 	int verbose;
 	bool quiet;
+	const char *enroll_url;           /* --enroll and its companions */
+	const char *token;
+	const char *ca;
+	const char *name;
+	const char *state_dir;
 };
 
 static char *read_bpf_file(const char *path)
@@ -196,6 +223,11 @@ static int parse_cli(int argc, char **argv, struct cli *c)
 			ot_warn("--simulate-ips: inline blocking is not part of this build; ignored");
 			break;
 		case OPT_INIT_FATAL: break;
+		case OPT_ENROLL: c->enroll_url = optarg; break;
+		case OPT_TOKEN: c->token = optarg; break;
+		case OPT_CA: c->ca = optarg; break;
+		case OPT_NAME: c->name = optarg; break;
+		case OPT_STATE_DIR: c->state_dir = optarg; break;
 		case OPT_HELP:
 			usage(stdout);
 			return 1;
@@ -224,7 +256,14 @@ static int ensure_dir(const char *dir)
 	return 0;
 }
 
-/* After the capture is open, a root sensor becomes run-as.user. */
+static void hand_over(const char *path, const struct passwd *pw)
+{
+	if (chown(path, pw->pw_uid, pw->pw_gid) < 0)
+		ot_warn("cannot hand %s to %s: %s", path, pw->pw_name, strerror(errno));
+}
+
+/* After the capture and the outputs are open, a root sensor becomes
+ * run-as.user.  (The upload spool gives its files to that user itself.) */
 static int drop_privileges(const char *user, const char *logdir)
 {
 	if (geteuid() != 0)
@@ -234,8 +273,7 @@ static int drop_privileges(const char *user, const char *logdir)
 		ot_err("run-as.user '%s' does not exist", user);
 		return -1;
 	}
-	if (chown(logdir, pw->pw_uid, pw->pw_gid) < 0)
-		ot_warn("cannot hand %s to %s: %s", logdir, user, strerror(errno));
+	hand_over(logdir, pw);
 	if (setgroups(0, NULL) < 0 || setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0) {
 		ot_err("cannot become %s: %s", user, strerror(errno));
 		return -1;
@@ -253,6 +291,78 @@ static double now_s(clockid_t c)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* A value for YAML, single-quoted (a path may hold ': ' or '#'). */
+static void yaml_quoted(const char *s)
+{
+	putchar('\'');
+	for (; *s; s++) {
+		if (*s == '\'')
+			putchar('\'');
+		putchar(*s);
+	}
+	putchar('\'');
+}
+
+/*
+ * --enroll: the files are written by enroll_device(); a root sensor reads
+ * them later as run-as.user (live capture drops root, and the key is read
+ * at each new connection), so as root the folder and files are handed to
+ * that user.
+ */
+static int run_enroll(const struct cli *c, const struct ot_config *cfg)
+{
+	char host[256] = "", spool[4200];
+	struct enroll_result res;
+	if (!c->token || !c->ca) {
+		ot_err("--enroll needs --token TOKEN and --ca FILE (the provider gives both; "
+		       "otasukectl prints them)");
+		return 2;
+	}
+	if (strncmp(c->enroll_url, "https://", 8)) {
+		ot_err("--enroll %s: expected https://HOST:PORT of otasuked", c->enroll_url);
+		return 2;
+	}
+	struct enroll_req rq = {
+		.url = c->enroll_url, .token = c->token, .ca_file = c->ca, .name = c->name,
+		.kind = "sensor", .dir = c->state_dir ? c->state_dir : DEFAULT_STATE_DIR,
+	};
+	if (!rq.name) {
+		gethostname(host, sizeof(host) - 1);
+		rq.name = host;
+	}
+	if (enroll_device(&rq, &res) < 0)
+		return 1;
+	snprintf(spool, sizeof(spool), "%s/spool", rq.dir);
+	if (geteuid() == 0) {
+		struct passwd *pw = getpwnam(cfg_str(cfg, "run-as.user"));
+		if (pw) {
+			const char *files[] = { rq.dir, res.key_file, res.cert_file, res.ca_file };
+			for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+				hand_over(files[i], pw);
+			printf("The files belong to %s (run-as.user), the user the sensor runs as.\n",
+			       pw->pw_name);
+		}
+	}
+	printf("Enrolled '%s' as device %s of tenant %s.\n", rq.name, res.device_id, res.tenant_id);
+	printf("  key:         %s (made here; it never leaves this machine)\n", res.key_file);
+	printf("  certificate: %s\n  server CA:   %s\n\n", res.cert_file, res.ca_file);
+	printf("To send events to the server, add this to the configuration (%s),\n"
+	       "merged with the sections already there:\n\n",
+	       c->config ? c->config : DEFAULT_CONFIG);
+	printf("outputs:\n  upload:\n    enabled: yes\nupload:\n  url: ");
+	yaml_quoted(c->enroll_url);
+	printf("\n  ca-file: ");
+	yaml_quoted(res.ca_file);
+	printf("\n  cert-file: ");
+	yaml_quoted(res.cert_file);
+	printf("\n  key-file: ");
+	yaml_quoted(res.key_file);
+	printf("\n  spool:\n    dir: ");
+	yaml_quoted(spool);
+	printf("\n");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct cli c = { 0 };
@@ -268,6 +378,10 @@ int main(int argc, char **argv)
 	/* before any thread: SIGHUP is for the reload thread's sigwait() */
 	detect_reload_block_signals();
 	ot_log_init("otasuke-sensor");
+	/* a connection the server closed is an error for the uploader and the
+	 * enrollment to handle, not the end of the program (libcurl leaves
+	 * SIGPIPE to the program when it may not touch signals) */
+	signal(SIGPIPE, SIG_IGN);
 	int pr = parse_cli(argc, argv, &c);
 	if (pr)
 		return pr > 0 ? 0 : 2;
@@ -291,12 +405,18 @@ int main(int argc, char **argv)
 			ot_log_set_level(lvl);
 		}
 	}
+	if (c.enroll_url) {
+		rc = run_enroll(&c, cfg);
+		cfg_free(cfg);
+		return rc;
+	}
 	const char *policy = cfg_str(cfg, "stream.reassembly.overlap-policy");
 	if (strcmp(policy, "first") && strcmp(policy, "last")) {
 		ot_err("%s: stream.reassembly.overlap-policy '%s': expected 'first' or 'last'",
 		       cfg_origin(cfg, "stream.reassembly.overlap-policy"), policy);
 		problems++;
 	}
+	problems += output_check(cfg);
 	if (c.test_only) {
 		if (problems)
 			ot_err("configuration has %d problem%s", problems, problems > 1 ? "s" : "");
@@ -378,7 +498,9 @@ int main(int argc, char **argv)
 		if (drop_privileges(cfg_str(cfg, "run-as.user"), logdir) < 0)
 			goto out;
 		ot_notice("capturing on %s", c.iface);
+		live_capture = ls;
 		rc = source_live_run(ls, s, &stop_flag, &st) < 0 ? 1 : 0;
+		live_capture = NULL;
 		if (st.kernel_drops)
 			ot_warn("%s: the kernel dropped %llu packets", c.iface,
 				(unsigned long long)st.kernel_drops);

@@ -8,7 +8,11 @@
 
 #include "../lib/log.h"
 
+/* The upload sink comes first: its spool write reaches the kernel at once,
+ * while the file sink buffers, so after a crash every event found in
+ * eve.json is also in the spool. */
 static const struct output_sink_ops *const sinks[] = {
+	&output_sink_upload,
 	&output_sink_file,
 	NULL,
 };
@@ -25,6 +29,15 @@ struct output {
 	uint64_t type_counts[MAX_TYPES];
 	int ntypes;
 };
+
+int output_check(const struct ot_config *cfg)
+{
+	int problems = 0;
+	for (int i = 0; sinks[i]; i++)
+		if (sinks[i]->check)
+			problems += sinks[i]->check(cfg);
+	return problems;
+}
 
 struct output *output_open(const struct ot_config *cfg, const char *logdir)
 {
@@ -84,6 +97,13 @@ void output_flush(struct output *o)
 {
 	for (int i = 0; i < o->n; i++)
 		o->ops[i]->flush(o->state[i]);
+}
+
+void output_stats(struct output *o, struct jw *w)
+{
+	for (int i = 0; i < o->n; i++)
+		if (o->ops[i]->stats)
+			o->ops[i]->stats(o->state[i], w);
 }
 
 void output_close(struct output *o)

@@ -13,9 +13,13 @@
 #include <stdint.h>
 
 struct ot_config;
+struct jw;
 
 struct output_sink_ops {
 	const char *name;
+	/* Problems in the sink's configuration keys (each logged), for -T;
+	 * NULL when there is nothing to check beyond the key table. */
+	int (*check)(const struct ot_config *cfg);
 	/* The sink's state, or NULL when the configuration disables it.
 	 * *err is set to -1 when it should have opened but could not
 	 * (the reason is logged). */
@@ -23,17 +27,25 @@ struct output_sink_ops {
 	int (*write)(void *sink, const char *line, size_t len);
 	int (*flush)(void *sink);
 	void (*close)(void *sink);
+	/* The sink's counters as members of the stats event's "stats"
+	 * object (NULL: none). */
+	void (*stats)(void *sink, struct jw *w);
 };
 
 extern const struct output_sink_ops output_sink_file;
+extern const struct output_sink_ops output_sink_upload;
 
 struct output;
 
+/* Problems in the sinks' configuration (logged), for -T. */
+int output_check(const struct ot_config *cfg);
 /* Open every sink the configuration enables; NULL when one fails. */
 struct output *output_open(const struct ot_config *cfg, const char *logdir);
 void output_write(struct output *o, const char *line, size_t len);
 void output_flush(struct output *o);
 void output_close(struct output *o);
+/* Each open sink's counters into the stats event being written. */
+void output_stats(struct output *o, struct jw *w);
 
 /* Events written so far, in all and by event_type (0 when never seen). */
 uint64_t output_count(const struct output *o, const char *event_type);

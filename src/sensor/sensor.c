@@ -375,6 +375,7 @@ static void stats_event(struct sensor *s)
 	jw_uint(w, "reloads", s->reloads);
 	jw_uint(w, "reload_failures", s->reload ? detect_reload_failures(s->reload) : 0);
 	jw_obj_close(w);
+	output_stats(s->out, w);
 	jw_obj_close(w);
 	jw_obj_close(w);
 	if (jw_ok(w))

@@ -212,6 +212,11 @@ int source_live_run(struct live_source *ls, struct sensor *s, volatile sig_atomi
 	return 0;
 }
 
+void source_live_break(struct live_source *ls)
+{
+	pcap_breakloop(ls->pc);
+}
+
 void source_live_close(struct live_source *ls)
 {
 	if (!ls)

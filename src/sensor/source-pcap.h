@@ -41,6 +41,9 @@ struct live_source *source_live_open(const struct live_opts *o);
 /* Capture until *stop; 0 or -1. */
 int source_live_run(struct live_source *ls, struct sensor *s, volatile sig_atomic_t *stop,
 		    struct source_stats *st);
+/* Make source_live_run return soon, even while no packet passes the filter
+ * (libpcap may wait for one without end).  Safe in a signal handler. */
+void source_live_break(struct live_source *ls);
 void source_live_close(struct live_source *ls);
 
 #endif
