@@ -1,9 +1,8 @@
 /*
  * ingest.c - see ingest.h.  zlib inflates (gzip members one after another,
  * as gzip itself allows), into a buffer that never grows past the limit;
- * jansson parses each line (it checks UTF-8 and bounds nesting depth; NUL
- * in strings, "\u0000", is allowed, as Suricata writes it for NUL bytes
- * seen on the wire) and writes the kept event back as compact JSON.
+ * each line is checked and written again by ingest-line.c, into one buffer
+ * for the whole batch (no allocation per event).
  */
 #include "ingest.h"
 
@@ -14,10 +13,8 @@
 #include <string.h>
 #include <zlib.h>
 
-#include "srv-time.h"
+#include "ingest-line.h"
 #include "../lib/util.h"
-
-#define TYPE_MAX 64
 
 __attribute__((format(printf, 2, 3)))
 static void set_why(struct ingest_result *r, const char *fmt, ...)
@@ -100,21 +97,6 @@ out:
 	return st;
 }
 
-static bool type_ok(const json_t *v)
-{
-	const char *s = json_string_value(v);
-	size_t n = json_string_length(v);
-	if (!n || n > TYPE_MAX)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      c == '_' || c == '.' || c == '-'))
-			return false;
-	}
-	return true;
-}
-
 __attribute__((format(printf, 3, 4)))
 static int reject(struct ingest_result *r, uint32_t line, const char *fmt, ...)
 {
@@ -133,58 +115,53 @@ static int reject(struct ingest_result *r, uint32_t line, const char *fmt, ...)
 
 /* Check one line and keep it as an event, or reject it.  -1: no memory. */
 static int one_line(struct ingest_result *r, uint32_t no, const char *s, size_t len,
-		    const char *tenant_id, const char *host, size_t *cap)
+		    const char *members, size_t *cap)
 {
-	json_error_t err;
-	int64_t ts;
+	struct ingest_event_info info;
+	char err[sizeof(r->rej->error)];
 
-	if (!len)
-		return reject(r, no, "empty line");
-	json_t *o = json_loadb(s, len, JSON_ALLOW_NUL, &err);
-	if (!o) {
-		return reject(r, no, "not JSON (at column %d)", err.column);
-	}
-	int rc = 0;
-	json_t *type = json_object_get(o, "event_type");
-	json_t *time = json_object_get(o, "timestamp");
-	if (!json_is_object(o)) {
-		rc = reject(r, no, "not a JSON object");
-	} else if (!json_is_string(type) || !type_ok(type)) {
-		rc = reject(r, no, "%s", type ? "'event_type' must be a name of 1-64 letters, "
-			    "digits, '_', '.' or '-'" : "no 'event_type'");
-	} else if (!json_is_string(time) ||
-		   srv_time_parse(json_string_value(time), json_string_length(time), &ts) < 0) {
-		rc = reject(r, no, "%s", time ? "'timestamp' is not an RFC 3339 time"
-			    : "no 'timestamp'");
-	} else {
-		if (r->nev == *cap) {
-			size_t ncap = *cap ? 2 * *cap : 64;
-			struct store_event *e = realloc(r->ev, ncap * sizeof(*e));
-			if (e)
-				r->ev = e;
-			char (*t)[TYPE_MAX + 1] = realloc(r->types, ncap * sizeof(*t));
-			if (t)
-				r->types = t;
-			if (!e || !t) {
-				json_decref(o);
-				return -1;
-			}
-			*cap = ncap;
-		}
-		struct store_event *e = &r->ev[r->nev];
-		ot_strlcpy(r->types[r->nev], json_string_value(type), TYPE_MAX + 1);
-		e->ts_us = ts;
-		if (json_object_set_new(o, "tenant", json_string(tenant_id)) < 0 ||
-		    json_object_set_new(o, "host", json_string(host)) < 0 ||
-		    !(e->json = json_dumps(o, JSON_COMPACT))) {
-			json_decref(o);
+	if (r->nev == *cap) {
+		size_t ncap = *cap ? 2 * *cap : 64;
+		struct store_event *e = realloc(r->ev, ncap * sizeof(*e));
+		if (e)
+			r->ev = e;
+		char (*t)[INGEST_TYPE_MAX + 1] = realloc(r->types, ncap * sizeof(*t));
+		if (t)
+			r->types = t;
+		if (!e || !t)
 			return -1;
-		}
-		e->json_len = strlen(e->json);
-		r->nev++;
+		*cap = ncap;
 	}
-	json_decref(o);
-	return rc;
+	size_t at = r->text.len;
+	int rc = ingest_line(s, len, members, &r->text, &info, err, sizeof(err));
+	if (rc < 0)
+		return -1;
+	if (rc > 0)
+		return reject(r, no, "%s", err);
+	struct store_event *e = &r->ev[r->nev];
+	memcpy(r->types[r->nev], info.type, sizeof(info.type));
+	e->ts_us = info.ts_us;
+	/* the text may still move: its offset for now, the pointer at the end */
+	e->json = NULL;
+	e->json_len = r->text.len - at;
+	r->nev++;
+	return 0;
+}
+
+/* The server's members of every event: "tenant":"...","host":"...". */
+static char *server_members(const char *tenant_id, const char *host)
+{
+	json_t *t = json_string(tenant_id), *h = json_string(host);
+	char *ts = t ? json_dumps(t, JSON_ENCODE_ANY) : NULL;
+	char *hs = h ? json_dumps(h, JSON_ENCODE_ANY) : NULL;
+	char *out = NULL;
+	if (ts && hs && asprintf(&out, "\"tenant\":%s,\"host\":%s", ts, hs) < 0)
+		out = NULL;
+	free(ts);
+	free(hs);
+	json_decref(t);
+	json_decref(h);
+	return out;
 }
 
 enum ingest_status ingest_parse(const void *body, size_t len, bool gzip,
@@ -197,13 +174,19 @@ enum ingest_status ingest_parse(const void *body, size_t len, bool gzip,
 	enum ingest_status st;
 
 	memset(out, 0, sizeof(*out));
+	char *members = server_members(tenant_id, host);
+	if (!members)
+		return INGEST_NOMEM;
 	if (gzip) {
 		st = gunzip(body, len, lim->max_bytes, &plain, &plen, out);
-		if (st != INGEST_OK)
+		if (st != INGEST_OK) {
+			free(members);
 			return st;
+		}
 		p = plain;
 	} else if (len > lim->max_bytes) {
 		set_why(out, "the body is larger than %zu bytes", lim->max_bytes);
+		free(members);
 		return INGEST_TOO_LARGE;
 	}
 	/* count the lines first: a batch over the limit is refused whole */
@@ -216,6 +199,7 @@ enum ingest_status ingest_parse(const void *body, size_t len, bool gzip,
 	if (lines > lim->max_lines) {
 		set_why(out, "the batch has %u lines; at most %u are accepted", lines, lim->max_lines);
 		free(plain);
+		free(members);
 		return INGEST_TOO_LARGE;
 	}
 	out->lines = lines;
@@ -227,22 +211,26 @@ enum ingest_status ingest_parse(const void *body, size_t len, bool gzip,
 		size_t n = (size_t)(e - s);
 		if (n && s[n - 1] == '\r')
 			n--;
-		if (one_line(out, no, s, n, tenant_id, host, &cap) < 0) {
+		if (one_line(out, no, s, n, members, &cap) < 0) {
 			st = INGEST_NOMEM;
 			break;
 		}
 		s = e + 1;
 	}
-	for (size_t i = 0; i < out->nev; i++)
+	size_t off = 0;
+	for (size_t i = 0; i < out->nev; i++) {
 		out->ev[i].event_type = out->types[i];
+		out->ev[i].json = out->text.buf + off;
+		off += out->ev[i].json_len;
+	}
 	free(plain);
+	free(members);
 	return st;
 }
 
 void ingest_result_free(struct ingest_result *r)
 {
-	for (size_t i = 0; i < r->nev; i++)
-		free((char *)r->ev[i].json);
+	free(r->text.buf);
 	free(r->ev);
 	free(r->types);
 	free(r->rej);

@@ -9,10 +9,9 @@
  * is not an event is rejected on its own with its number and why, while
  * the good lines are kept.
  *
- * A good line is a JSON object with a string "event_type" (1-64 of
- * A-Z a-z 0-9 _ . -) and a string "timestamp" in RFC 3339.  Its "tenant"
- * and "host" are set from the device's certificate, whatever the line
- * said, and it is kept as compact JSON.
+ * What a good line is, and how it is kept: ingest-line.h.  Its "tenant"
+ * and "host" are those given here (from the device's certificate),
+ * whatever the line said.
  */
 #ifndef OT_INGEST_H
 #define OT_INGEST_H
@@ -21,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ingest-line.h"
 #include "store.h"
 
 enum ingest_status {
@@ -46,7 +46,8 @@ struct ingest_result {
 	size_t nev;
 	struct ingest_reject *rej;
 	size_t nrej;
-	char (*types)[65];         /* storage of ev[i].event_type */
+	char (*types)[INGEST_TYPE_MAX + 1];  /* storage of ev[i].event_type */
+	struct ingest_buf text;    /* storage of ev[i].json, one after another */
 	char *why;                 /* INGEST_TOO_LARGE / BAD_ENCODING: a sentence */
 };
 

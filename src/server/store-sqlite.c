@@ -14,7 +14,9 @@
  * on SQLite's busy handler, which sleeps and polls; the busy timeout only
  * covers another process (otasukectl) writing at the same moment.  Write
  * transactions start with BEGIN IMMEDIATE so that they never have to be
- * retried half way.
+ * retried half way.  Batches that arrive while another is being committed
+ * are committed together, in one transaction and one sync (group commit):
+ * with many devices the sync, not the work, is what a commit costs.
  *
  * Schema: versioned steps (migrations[]), each applied once in its own
  * transaction and recorded in schema_migrations.  Events use SQLite's rowid
@@ -115,9 +117,26 @@ static const char *const stmt_sql[S_COUNT] = {
 			"VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 };
 
+/* A batch waiting to be committed with others (sq_batch_ingest). */
+struct sq_job {
+	const struct store_batch *b;
+	const struct store_event *ev;
+	size_t n;
+	bool *dup;
+	struct store_batch_seen *seen;
+	int rc;
+	bool done;
+	struct sq_job *next;
+};
+
 struct sq_shared {
 	char *path;
 	pthread_mutex_t wlock;     /* one writer of this process at a time */
+	/* batches waiting for the next group commit */
+	pthread_mutex_t qlock;
+	pthread_cond_t qdone;
+	struct sq_job *queue, **qtail;
+	bool committing;
 };
 
 struct sq_conn {
@@ -202,6 +221,9 @@ static void *sq_shared_new(const struct store_params *p)
 		return NULL;
 	}
 	pthread_mutex_init(&sh->wlock, NULL);
+	pthread_mutex_init(&sh->qlock, NULL);
+	pthread_cond_init(&sh->qdone, NULL);
+	sh->qtail = &sh->queue;
 	return sh;
 }
 
@@ -209,6 +231,8 @@ static void sq_shared_free(void *shared)
 {
 	struct sq_shared *sh = shared;
 	pthread_mutex_destroy(&sh->wlock);
+	pthread_mutex_destroy(&sh->qlock);
+	pthread_cond_destroy(&sh->qdone);
 	free(sh->path);
 	free(sh);
 }
@@ -238,6 +262,8 @@ static void *sq_conn_open(void *shared)
 	sqlite3_extended_result_codes(c->db, 1);
 	if (exec(c, "PRAGMA journal_mode = WAL") < 0 ||
 	    exec(c, "PRAGMA synchronous = FULL") < 0 ||
+	    exec(c, "PRAGMA cache_size = -32768") < 0 ||
+	    exec(c, "PRAGMA mmap_size = 1073741824") < 0 ||
 	    exec(c, "PRAGMA foreign_keys = ON") < 0)
 		goto err;
 	return c;
@@ -515,18 +541,15 @@ static int batch_seen(struct sq_conn *c, const struct store_batch *b, struct sto
 	return seen->rejected_json ? STORE_OK : STORE_ERR;
 }
 
-static int sq_batch_ingest(void *conn, const struct store_batch *b, const struct store_event *ev,
-			   size_t n, bool *dup, struct store_batch_seen *seen)
+/* One batch, inside the group's transaction. */
+static int ingest_one(struct sq_conn *c, struct sq_job *j)
 {
-	struct sq_conn *c = conn;
-	sqlite3_stmt *st;
-	int rc = STORE_ERR;
+	const struct store_batch *b = j->b;
+	sqlite3_stmt *st = stmt(c, S_BATCH_ADD);
+	int rc;
 
-	*dup = false;
-	if (write_begin(c) < 0)
+	if (!st)
 		return STORE_ERR;
-	if (!(st = stmt(c, S_BATCH_ADD)))
-		goto out;
 	bind_text(st, 1, b->tenant_id);
 	bind_text(st, 2, b->device_id);
 	bind_text(st, 3, b->batch_id);
@@ -535,30 +558,82 @@ static int sq_batch_ingest(void *conn, const struct store_batch *b, const struct
 	sqlite3_bind_int64(st, 6, b->rejected);
 	bind_text(st, 7, b->rejected_json);
 	if ((rc = step_done(c, st, "adding a batch")) < 0)
-		goto out;
+		return rc;
 	if (sqlite3_changes(c->db) == 0) {
-		*dup = true;
-		rc = batch_seen(c, b, seen);
-		goto out;
+		*j->dup = true;
+		return batch_seen(c, b, j->seen);
 	}
-	if (!(st = stmt(c, S_EVENT_ADD))) {
-		rc = STORE_ERR;
-		goto out;
-	}
+	if (!(st = stmt(c, S_EVENT_ADD)))
+		return STORE_ERR;
 	bind_text(st, 1, b->tenant_id);
 	bind_text(st, 2, b->device_id);
 	sqlite3_bind_int64(st, 5, b->received_us);
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < j->n; i++) {
+		const struct store_event *e = &j->ev[i];
 		sqlite3_reset(st);
-		sqlite3_bind_int64(st, 3, ev[i].ts_us);
-		sqlite3_bind_text(st, 4, ev[i].event_type, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 6, ev[i].json, (int)ev[i].json_len, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, e->ts_us);
+		sqlite3_bind_text(st, 4, e->event_type, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 6, e->json, (int)e->json_len, SQLITE_STATIC);
 		if ((rc = step_done(c, st, "adding an event")) < 0)
-			goto out;
+			return rc;
 	}
 	sqlite3_reset(st);
-out:
-	return write_end(c, rc);
+	return STORE_OK;
+}
+
+/* The jobs of one group in one transaction: all are stored, or none. */
+static void commit_group(struct sq_conn *c, struct sq_job *jobs)
+{
+	int rc = write_begin(c);
+	if (rc == STORE_OK) {
+		for (struct sq_job *j = jobs; j && rc == STORE_OK; j = j->next)
+			rc = ingest_one(c, j);
+		rc = write_end(c, rc);
+	}
+	for (struct sq_job *j = jobs; j; j = j->next) {
+		j->rc = rc;
+		if (rc < 0 && *j->dup) {
+			free(j->seen->rejected_json);
+			j->seen->rejected_json = NULL;
+		}
+	}
+}
+
+/*
+ * Group commit: a batch joins the queue; whoever finds no group being
+ * committed takes the whole queue and commits it as one transaction (one
+ * sync of the WAL for all), while the others wait for their result.
+ */
+static int sq_batch_ingest(void *conn, const struct store_batch *b, const struct store_event *ev,
+			   size_t n, bool *dup, struct store_batch_seen *seen)
+{
+	struct sq_conn *c = conn;
+	struct sq_shared *sh = c->sh;
+	struct sq_job job = { .b = b, .ev = ev, .n = n, .dup = dup, .seen = seen };
+
+	*dup = false;
+	pthread_mutex_lock(&sh->qlock);
+	*sh->qtail = &job;
+	sh->qtail = &job.next;
+	while (!job.done) {
+		if (sh->committing) {
+			pthread_cond_wait(&sh->qdone, &sh->qlock);
+			continue;
+		}
+		struct sq_job *group = sh->queue;
+		sh->queue = NULL;
+		sh->qtail = &sh->queue;
+		sh->committing = true;
+		pthread_mutex_unlock(&sh->qlock);
+		commit_group(c, group);
+		pthread_mutex_lock(&sh->qlock);
+		for (struct sq_job *j = group; j; j = j->next)
+			j->done = true;
+		sh->committing = false;
+		pthread_cond_broadcast(&sh->qdone);
+	}
+	pthread_mutex_unlock(&sh->qlock);
+	return job.rc;
 }
 
 static int sq_events_count(void *conn, const char *tenant_id, uint64_t *n)
