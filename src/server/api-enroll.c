@@ -18,11 +18,6 @@
 #include "token.h"
 #include "../lib/log.h"
 
-bool api_enroll_head(struct http_req *r)
-{
-	return false;
-}
-
 /* A string member of o, or NULL after answering 400. */
 static const char *field(struct http_req *r, json_t *o, const char *name, size_t max)
 {

@@ -41,7 +41,7 @@ static bool batch_id_ok(const char *s)
 	return true;
 }
 
-bool api_events_head(struct http_req *r)
+void api_events_head(struct http_req *r)
 {
 	const char *type = http_header(r, "Content-Type");
 	size_t tl = strlen("application/x-ndjson");
@@ -49,26 +49,24 @@ bool api_events_head(struct http_req *r)
 	    (type[tl] && type[tl] != ';' && type[tl] != ' ')) {
 		http_error(r, 415, "unsupported_media_type",
 			   "the body must be NDJSON (Content-Type: application/x-ndjson)");
-		return true;
+		return;
 	}
 	if (encoding(r) < 0) {
 		http_error(r, 415, "unsupported_media_type",
 			   "Content-Encoding must be gzip or identity");
-		return true;
+		return;
 	}
 	if (!batch_id_ok(http_header(r, "X-Otasuke-Batch"))) {
 		http_error(r, 400, "bad_batch_id",
 			   "X-Otasuke-Batch must be 32 lowercase hexadecimal digits");
-		return true;
+		return;
 	}
 	unsigned wait = rl_check(r->srv->rl, r->device.id, srv_now_us());
 	if (wait) {
 		r->retry_after = wait;
 		http_error(r, 429, "rate_limited", "this device sends more than it may; "
 			   "retry in %u seconds", wait);
-		return true;
 	}
-	return false;
 }
 
 static void answer(struct http_req *r, const char *batch, uint32_t accepted, bool dup,

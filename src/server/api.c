@@ -4,7 +4,7 @@
 #include "api.h"
 
 const struct http_route api_routes[] = {
-	{ "POST", "/api/v1/enroll", false, 65536, api_enroll_head, api_enroll_body },
+	{ "POST", "/api/v1/enroll", false, 65536, NULL, api_enroll_body },
 	{ "POST", "/api/v1/events", true, 0, api_events_head, api_events_body },
 };
 

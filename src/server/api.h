@@ -25,10 +25,9 @@ extern const struct http_route api_routes[];
 extern const size_t api_nroutes;
 
 /* POST /api/v1/enroll */
-bool api_enroll_head(struct http_req *r);
 void api_enroll_body(struct http_req *r);
 /* POST /api/v1/events */
-bool api_events_head(struct http_req *r);
+void api_events_head(struct http_req *r);
 void api_events_body(struct http_req *r);
 
 #endif

@@ -138,7 +138,8 @@ static void first_call(struct http_req *r, const char *method, const char *url)
 		http_error(r, 413, "too_large", "the body is larger than %zu bytes", body_limit(r));
 		return;
 	}
-	r->route->head(r);
+	if (r->route->head)
+		r->route->head(r);
 }
 
 static void append(struct http_req *r, const char *data, size_t n)

@@ -45,8 +45,9 @@ struct http_route {
 	bool client_cert;
 	/* the largest body in bytes (0: the server's max_upload) */
 	size_t max_body;
-	/* Return true when the request is answered already (no body is read). */
-	bool (*head)(struct http_req *r);
+	/* Once the headers are in (NULL: nothing to check); answering here
+	 * (http_error) refuses the request before its body is read. */
+	void (*head)(struct http_req *r);
 	void (*body)(struct http_req *r);
 };
 
