@@ -7,6 +7,8 @@
 #ifndef OT_API_H
 #define OT_API_H
 
+#include <stdatomic.h>
+
 #include "ca.h"
 #include "http.h"
 #include "ingest.h"
@@ -19,6 +21,8 @@ struct srv {
 	struct ratelimit *rl;
 	struct ingest_limits limits;
 	size_t max_upload;         /* largest body of an upload, compressed */
+	size_t max_buffered;       /* bodies held in memory at once, all requests */
+	atomic_size_t buffered;
 };
 
 extern const struct http_route api_routes[];

@@ -9,7 +9,10 @@
  * A body over the route's limit is read and dropped, so that the client can
  * be told 413 instead of seeing its connection cut; past four times the
  * limit the connection is cut all the same, so that a client streaming an
- * endless chunked body does not hold a thread.
+ * endless chunked body does not hold a thread.  The bodies held by all
+ * requests together are bounded too (http.max-buffered): beyond it a body
+ * is dropped the same way and answered 503, so that many devices sending
+ * their largest batches at once cannot exhaust the server's memory.
  *
  * Client certificates: libmicrohttpd asks for one when it is given a
  * trusted CA (MHD_OPTION_HTTPS_MEM_TRUST) but lets a client without one
@@ -142,18 +145,25 @@ static void first_call(struct http_req *r, const char *method, const char *url)
 		r->route->head(r);
 }
 
+/* Keep n more bytes of the body: up to the route's limit, and while all
+ * requests together hold less than max_buffered. */
 static void append(struct http_req *r, const char *data, size_t n)
 {
 	size_t limit = body_limit(r);
-	if (r->over || r->len + n > limit) {
-		r->over += n;
+	if (r->dropped || r->len + n > limit) {
+		r->dropped += n;
 		return;
 	}
 	if (r->len + n + 1 > r->cap) {
 		size_t cap = OT_MIN(OT_MAX(2 * r->cap, r->len + n + 1), limit + 1);
-		char *b = realloc(r->body, cap);
+		size_t grow = cap - r->cap;
+		char *b = NULL;
+		if (atomic_fetch_add(&r->srv->buffered, grow) + grow <= r->srv->max_buffered)
+			b = realloc(r->body, cap);
 		if (!b) {
-			r->over += n;
+			atomic_fetch_sub(&r->srv->buffered, grow);
+			r->busy = true;
+			r->dropped += n;
 			return;
 		}
 		r->body = b;
@@ -207,14 +217,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		if (!r->answered)
 			append(r, upload_data, *upload_size);
 		*upload_size = 0;
-		return r->over > 4 * body_limit(r) ? MHD_NO : MHD_YES;
+		return r->dropped > 4 * body_limit(r) ? MHD_NO : MHD_YES;
 	}
 	if (r->answered)
 		return MHD_YES;
-	if (r->over)
+	if (r->busy) {
+		r->retry_after = 5;
+		http_error(r, 503, "busy", "the server is receiving too much at once; retry later");
+	} else if (r->dropped) {
 		http_error(r, 413, "too_large", "the body is larger than %zu bytes", body_limit(r));
-	else
+	} else {
 		r->route->body(r);
+	}
 	return send_reply(r, method, url);
 }
 
@@ -224,6 +238,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	struct http_req *r = *con_cls;
 	if (!r)
 		return;
+	atomic_fetch_sub(&r->srv->buffered, r->cap);
 	free(r->body);
 	free(r->reply);
 	free(r);

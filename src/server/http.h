@@ -29,7 +29,8 @@ struct http_req {
 	struct srv *srv;
 	char *body;                /* the whole body, NUL-terminated, once read */
 	size_t len, cap;
-	size_t over;               /* bytes beyond the route's limit, dropped */
+	size_t dropped;            /* bytes not kept: over the limit, or busy */
+	bool busy;                 /* the server holds too many bodies already */
 	bool answered;
 	bool have_device;          /* a client certificate named this device */
 	struct store_device device;

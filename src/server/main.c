@@ -160,6 +160,7 @@ static int serve(const struct ot_config *cfg, int fd)
 	srv.limits.max_lines = (uint32_t)cfg_uint(cfg, "ingest.max-lines");
 	/* gzip makes data that does not compress a little larger */
 	srv.max_upload = srv.limits.max_bytes + srv.limits.max_bytes / 64 + 4096;
+	srv.max_buffered = cfg_uint(cfg, "http.max-buffered");
 	srv.rl = rl_new(cfg_uint(cfg, "ingest.rate-limit.events-per-second"),
 			cfg_uint(cfg, "ingest.rate-limit.burst"));
 	if (!srv.rl)

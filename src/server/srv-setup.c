@@ -110,6 +110,11 @@ struct ot_config *srv_config_load(const char *path, const char *const *sets, int
 		       cfg_origin(cfg, "listen"), listen ? listen : "");
 		(*problems)++;
 	}
+	if (cfg_uint(cfg, "http.max-buffered") < 2 * cfg_uint(cfg, "ingest.max-bytes")) {
+		ot_err("%s: http.max-buffered must be at least twice ingest.max-bytes, so that "
+		       "the largest batch can be received", cfg_origin(cfg, "http.max-buffered"));
+		(*problems)++;
+	}
 	if (!cfg_str(cfg, "state-dir") || cfg_str(cfg, "state-dir")[0] != '/') {
 		ot_err("%s: state-dir must be an absolute path", cfg_origin(cfg, "state-dir"));
 		(*problems)++;

@@ -41,6 +41,10 @@ expect "-T names line 5 (not a number)" 'grep -q "bad.yaml:5" "$t/err"'
 expect "-T names line 6 (unknown key) and suggests the right one" 'grep "bad.yaml:6" "$t/err" | grep -q "rate-limit"'
 expect "-T names line 9 (bad level)" 'grep -q "bad.yaml:9" "$t/err"'
 
+printf 'http:\n  max-buffered: 10mb\ningest:\n  max-bytes: 8mb\n' >"$t/buf.yaml"
+"$server" -c "$t/buf.yaml" -T >"$t/out" 2>"$t/err"
+expect "max-buffered below twice max-bytes is a problem" '[ $? -eq 1 ] && grep -q "max-buffered" "$t/err"'
+
 printf 'store:\n  backend: postgresql\n' >"$t/pg.yaml"
 "$server" -c "$t/pg.yaml" -T >"$t/out" 2>"$t/err"
 expect "postgresql without a conninfo is a problem" '[ $? -eq 1 ] && grep -q "conninfo" "$t/err"'

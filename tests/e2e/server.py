@@ -26,6 +26,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 from checks import Checks
@@ -49,6 +50,7 @@ class Server:
         self.log = os.path.join(t, "otasuked.log")
         lines = ["listen: 127.0.0.1:0", "state-dir: " + self.state,
                  "logging:", "  file: " + self.log, "  level: info",
+                 "http:", "  max-buffered: 8mb",
                  "ingest:", "  max-bytes: 4mb", "  max-lines: 10000",
                  "  rate-limit:", "    events-per-second: %d" % RATE, "    burst: %d" % BURST]
         if backend == "postgresql":
@@ -80,14 +82,15 @@ class Server:
         return self.proc.wait(timeout=30)
 
 
-def curl(srv, path, body, headers=(), cert=None, t=None):
-    """POST body (bytes) with curl; returns (status, parsed JSON or None, headers text)."""
-    bodyf = os.path.join(t, "body")
+def curl(srv, path, body, headers=(), cert=None, t=None, tag="", extra=()):
+    """POST body (bytes) with curl; returns (status, parsed JSON or None, headers text).
+    Calls running at once need their own tag (their files' suffix)."""
+    bodyf = os.path.join(t, "body" + tag)
     with open(bodyf, "wb") as f:
         f.write(body)
-    hdrf = os.path.join(t, "headers")
-    cmd = ["curl", "-sS", "--cacert", srv.ca, "-o", os.path.join(t, "out"), "-D", hdrf,
-           "-w", "%{http_code}", "-X", "POST", "--data-binary", "@" + bodyf]
+    hdrf, outf = os.path.join(t, "headers" + tag), os.path.join(t, "out" + tag)
+    cmd = ["curl", "-sS", "--cacert", srv.ca, "-o", outf, "-D", hdrf,
+           "-w", "%{http_code}", "-X", "POST", "--data-binary", "@" + bodyf] + list(extra)
     for h in headers:
         cmd += ["-H", h]
     if cert:
@@ -98,7 +101,7 @@ def curl(srv, path, body, headers=(), cert=None, t=None):
     except ValueError:
         status = 0
     try:
-        reply = json.load(open(os.path.join(t, "out")))
+        reply = json.load(open(outf))
     except (OSError, ValueError):
         reply = None
     hdrs = open(hdrf).read() if os.path.exists(hdrf) else ""
@@ -313,6 +316,28 @@ def main():
             rc, out, _ = srv.ctl("events", "count", TENANT_A)
             check("... once", out.strip() == str(len(eve) + 2 + 10 + 10))
 
+        # large bodies at once, more than http.max-buffered (8mb) holds: one
+        # is taken, the others are told 503 and nothing of theirs is stored
+        rc, out, _ = srv.ctl("token", "create", TENANT_B)
+        status, reply, dev_b = enroll(srv, t, re.search(r"^token: (\S+)", out, re.M).group(1), "b")
+        large = b"".join(eve[:6000])
+        results = [None] * 3
+
+        def send(i):
+            results[i] = curl(srv, "events", large, batch_headers(secrets.token_hex(16), gz=False),
+                              dev_b, t, tag=str(i), extra=["--limit-rate", "2M"])
+        threads = [threading.Thread(target=send, args=(i,)) for i in range(3)]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
+        codes = sorted(r[0] for r in results)
+        check("bodies beyond http.max-buffered: 503 busy with Retry-After, the rest stored (%s)" % codes,
+              codes == [200, 503, 503] and all(r[1]["error"] == "busy" and "Retry-After" in r[2]
+                                               for r in results if r[0] == 503))
+        rc, out, _ = srv.ctl("events", "count", TENANT_B)
+        check("... and only the batch answered 200 is stored", out.strip() == "6000")
+
         # the rate: the bucket (BURST) is nearly spent by now
         body = b"".join(eve[:6000])
         status, reply, _ = curl(srv, "events", gzip.compress(body), batch_headers(secrets.token_hex(16)), dev, t)
@@ -332,7 +357,8 @@ def main():
               sql(backend, srv.state, "SELECT string_agg(action, ',') FROM (SELECT action FROM audit "
                   "ORDER BY id) a" if backend == "postgresql" else
                   "SELECT group_concat(action) FROM (SELECT action FROM audit ORDER BY id)") ==
-              "tenant.add,tenant.add,token.create,device.enroll,token.create,device.revoke")
+              "tenant.add,tenant.add,token.create,device.enroll,token.create,token.create,"
+              "device.enroll,device.revoke")
 
         check("otasuked stops cleanly on SIGTERM", srv.stop() == 0)
         srv = None
