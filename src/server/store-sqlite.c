@@ -17,6 +17,9 @@
  * retried half way.  Batches that arrive while another is being committed
  * are committed together, in one transaction and one sync (group commit):
  * with many devices the sync, not the work, is what a commit costs.
+ * Checkpoints (copying the WAL back into the database) run on a thread and
+ * connection of their own, beside the writer rather than inside its
+ * commits, unless the WAL grows past CKPT_INLINE_PAGES.
  *
  * Schema: versioned steps (migrations[]), each applied once in its own
  * transaction and recorded in schema_migrations.  Events use SQLite's rowid
@@ -137,7 +140,20 @@ struct sq_shared {
 	pthread_cond_t qdone;
 	struct sq_job *queue, **qtail;
 	bool committing;
+	/* background checkpoints, on a connection of their own */
+	sqlite3 *ckpt_db;
+	pthread_t ckpt_thread;
+	bool ckpt_started;
+	pthread_mutex_t ckpt_lock;
+	pthread_cond_t ckpt_wake;
+	bool ckpt_wanted, ckpt_stop;
 };
+
+/* WAL pages (4 KiB) that call for a checkpoint in the background, and past
+ * which the writer checkpoints itself, so that the WAL stays bounded even
+ * when the background cannot keep up. */
+#define CKPT_PAGES 1000
+#define CKPT_INLINE_PAGES 16000
 
 struct sq_conn {
 	struct sq_shared *sh;
@@ -213,6 +229,62 @@ static int write_end(struct sq_conn *c, int rc)
 	return rc;
 }
 
+/* Called by SQLite after each commit with the pages now in the WAL. */
+static int on_wal(void *arg, sqlite3 *db, const char *name, int pages)
+{
+	struct sq_shared *sh = arg;
+	if (pages >= CKPT_INLINE_PAGES) {
+		sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	} else if (pages >= CKPT_PAGES) {
+		pthread_mutex_lock(&sh->ckpt_lock);
+		sh->ckpt_wanted = true;
+		pthread_cond_signal(&sh->ckpt_wake);
+		pthread_mutex_unlock(&sh->ckpt_lock);
+	}
+	return SQLITE_OK;
+}
+
+static void *checkpointer(void *arg)
+{
+	struct sq_shared *sh = arg;
+	pthread_mutex_lock(&sh->ckpt_lock);
+	while (!sh->ckpt_stop) {
+		if (!sh->ckpt_wanted) {
+			pthread_cond_wait(&sh->ckpt_wake, &sh->ckpt_lock);
+			continue;
+		}
+		sh->ckpt_wanted = false;
+		pthread_mutex_unlock(&sh->ckpt_lock);
+		int r = sqlite3_wal_checkpoint_v2(sh->ckpt_db, NULL, SQLITE_CHECKPOINT_PASSIVE,
+						  NULL, NULL);
+		if (r != SQLITE_OK && r != SQLITE_BUSY)
+			ot_warn("sqlite %s: checkpoint: %s", sh->path, sqlite3_errmsg(sh->ckpt_db));
+		pthread_mutex_lock(&sh->ckpt_lock);
+	}
+	pthread_mutex_unlock(&sh->ckpt_lock);
+	return NULL;
+}
+
+static void sq_shared_free(void *shared)
+{
+	struct sq_shared *sh = shared;
+	if (sh->ckpt_started) {
+		pthread_mutex_lock(&sh->ckpt_lock);
+		sh->ckpt_stop = true;
+		pthread_cond_signal(&sh->ckpt_wake);
+		pthread_mutex_unlock(&sh->ckpt_lock);
+		pthread_join(sh->ckpt_thread, NULL);
+	}
+	sqlite3_close(sh->ckpt_db);
+	pthread_mutex_destroy(&sh->wlock);
+	pthread_mutex_destroy(&sh->qlock);
+	pthread_cond_destroy(&sh->qdone);
+	pthread_mutex_destroy(&sh->ckpt_lock);
+	pthread_cond_destroy(&sh->ckpt_wake);
+	free(sh->path);
+	free(sh);
+}
+
 static void *sq_shared_new(const struct store_params *p)
 {
 	struct sq_shared *sh = calloc(1, sizeof(*sh));
@@ -223,18 +295,24 @@ static void *sq_shared_new(const struct store_params *p)
 	pthread_mutex_init(&sh->wlock, NULL);
 	pthread_mutex_init(&sh->qlock, NULL);
 	pthread_cond_init(&sh->qdone, NULL);
+	pthread_mutex_init(&sh->ckpt_lock, NULL);
+	pthread_cond_init(&sh->ckpt_wake, NULL);
 	sh->qtail = &sh->queue;
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+	if (sqlite3_open_v2(sh->path, &sh->ckpt_db, flags, NULL) != SQLITE_OK ||
+	    sqlite3_busy_timeout(sh->ckpt_db, 10000) != SQLITE_OK ||
+	    sqlite3_exec(sh->ckpt_db, "PRAGMA synchronous = FULL", NULL, NULL, NULL) != SQLITE_OK) {
+		ot_err("sqlite %s: cannot open: %s", sh->path,
+		       sh->ckpt_db ? sqlite3_errmsg(sh->ckpt_db) : "out of memory");
+		goto err;
+	}
+	if (pthread_create(&sh->ckpt_thread, NULL, checkpointer, sh) != 0)
+		goto err;
+	sh->ckpt_started = true;
 	return sh;
-}
-
-static void sq_shared_free(void *shared)
-{
-	struct sq_shared *sh = shared;
-	pthread_mutex_destroy(&sh->wlock);
-	pthread_mutex_destroy(&sh->qlock);
-	pthread_cond_destroy(&sh->qdone);
-	free(sh->path);
-	free(sh);
+err:
+	sq_shared_free(sh);
+	return NULL;
 }
 
 static void sq_conn_close(void *conn)
@@ -266,6 +344,8 @@ static void *sq_conn_open(void *shared)
 	    exec(c, "PRAGMA mmap_size = 1073741824") < 0 ||
 	    exec(c, "PRAGMA foreign_keys = ON") < 0)
 		goto err;
+	/* replaces SQLite's own checkpoints after commits (see on_wal) */
+	sqlite3_wal_hook(c->db, on_wal, c->sh);
 	return c;
 err:
 	sq_conn_close(c);
