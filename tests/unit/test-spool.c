@@ -506,7 +506,8 @@ static void test_killed_while_appending(void **state)
 			append_n(sp, i, 1);
 		_exit(1);
 	}
-	while (count_files(".ndjson") < 20)
+	/* 20 closed batches besides current.ndjson, the one being filled */
+	while (count_files(".ndjson") < 21)
 		usleep(1000);
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);

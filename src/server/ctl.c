@@ -1,0 +1,299 @@
+/*
+ * ctl.c - otasukectl, the operator's command for otasuked: tenants,
+ * enrollment tokens, devices, and a count of stored events.
+ *
+ * It works on the store directly, with the server's own configuration file
+ * (the same -c and --set), so it needs no running server and no login;
+ * whoever can read the configuration and the state folder is an operator.
+ * Run as root, it first becomes run-as.user, like the server, so that the
+ * files it creates belong to the server's user.  Every change is written to
+ * the audit log with the login name of who ran it.  See docs/otasuked.md.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "srv-config.h"
+#include "srv-setup.h"
+#include "srv-time.h"
+#include "token.h"
+#include "../lib/log.h"
+#include "../lib/util.h"
+
+static void usage(FILE *out)
+{
+	fputs(
+"Usage: otasukectl [options] COMMAND [ARGS]\n"
+"Manage otasuked's tenants, enrollment tokens and devices.\n"
+"\n"
+"Commands:\n"
+"  tenant add NAME                 add a tenant (a customer); prints its id\n"
+"  token create TENANT [--ttl T]   a one-time enrollment token for a device of\n"
+"                                  TENANT (its id or name), valid for T (e.g. 3600,\n"
+"                                  90m, 24h, 7d; default enroll.token-ttl); prints\n"
+"                                  the token and the CA file devices must trust\n"
+"  device list TENANT              the devices of TENANT\n"
+"  device revoke DEVICE-ID         refuse this device from now on\n"
+"  events count TENANT             the number of events stored for TENANT\n"
+"\n"
+"Options:\n"
+"  -c FILE            otasuked's configuration file (default " SRV_DEFAULT_CONFIG ")\n"
+"  --set KEY=VALUE    override a configuration key (repeatable)\n"
+"  -v                 more diagnostics\n"
+"  --help, --version\n"
+"\n"
+"Full reference: docs/otasuked.md.\n", out);
+}
+
+enum { OPT_SET = 256, OPT_TTL, OPT_HELP, OPT_VERSION };
+
+static const struct option long_opts[] = {
+	{ "set", required_argument, NULL, OPT_SET },
+	{ "ttl", required_argument, NULL, OPT_TTL },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ NULL, 0, NULL, 0 },
+};
+
+#define MAX_SETS 64
+
+struct ctl {
+	struct ot_config *cfg;
+	struct store *store;
+	const char *ttl;
+	char actor[96];
+};
+
+/* "3600", "3600s", "90m", "24h", "7d" into seconds; -1 if not one. */
+static int parse_duration(const char *s, uint64_t *secs)
+{
+	static const struct { char unit; uint64_t mul; } units[] = {
+		{ 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 },
+	};
+	size_t n = strlen(s);
+	uint64_t mul = 1, v;
+	char num[32];
+	if (!n || n >= sizeof(num))
+		return -1;
+	memcpy(num, s, n + 1);
+	for (size_t i = 0; i < OT_ARRAY_LEN(units); i++) {
+		if (num[n - 1] == units[i].unit) {
+			mul = units[i].mul;
+			num[--n] = '\0';
+			break;
+		}
+	}
+	if (ot_parse_u64(num, 1, UINT64_MAX / 86400, false, &v) < 0)
+		return -1;
+	*secs = v * mul;
+	return 0;
+}
+
+static int find_tenant(struct ctl *c, const char *key, struct store_tenant *t)
+{
+	int r = store_tenant_find(c->store, key, t);
+	if (r == STORE_NOTFOUND)
+		ot_err("no tenant with the id or name '%s'", key);
+	return r;
+}
+
+static void audit(struct ctl *c, const char *tenant, const char *action, const char *object,
+		  const char *detail)
+{
+	struct store_audit a = { tenant, c->actor, action, object, detail };
+	if (store_audit_add(c->store, srv_now_us(), &a) < 0)
+		ot_warn("done, but the audit log could not record it");
+}
+
+static int tenant_add(struct ctl *c, const char *name)
+{
+	struct store_tenant t = { 0 };
+	if (!*name || strlen(name) > STORE_NAME_MAX) {
+		ot_err("a tenant name has 1 to %d bytes", STORE_NAME_MAX);
+		return 1;
+	}
+	token_uuid(t.id);
+	ot_strlcpy(t.name, name, sizeof(t.name));
+	t.created_us = srv_now_us();
+	int r = store_tenant_add(c->store, &t);
+	if (r == STORE_EXISTS) {
+		ot_err("a tenant named '%s' exists already", name);
+		return 1;
+	}
+	if (r < 0)
+		return 1;
+	audit(c, t.id, "tenant.add", t.id, t.name);
+	printf("%s\n", t.id);
+	return 0;
+}
+
+static int token_create(struct ctl *c, const char *tenant_key)
+{
+	struct store_tenant t;
+	struct store_token tk = { 0 };
+	char token[TOKEN_MAX], when[40];
+	uint64_t ttl = cfg_uint(c->cfg, "enroll.token-ttl");
+
+	if (c->ttl && (parse_duration(c->ttl, &ttl) < 0 || ttl < 60 || ttl > 31536000)) {
+		ot_err("--ttl %s: expected a duration from 60 seconds to 365 days, such as "
+		       "3600, 90m, 24h or 7d", c->ttl);
+		return 2;
+	}
+	if (find_tenant(c, tenant_key, &t) < 0)
+		return 1;
+	struct ca *ca = srv_ca_open(c->cfg);
+	if (!ca)
+		return 1;
+	int rc = 1;
+	ot_strlcpy(tk.tenant_id, t.id, sizeof(tk.tenant_id));
+	tk.created_us = srv_now_us();
+	tk.expires_us = tk.created_us + (int64_t)ttl * 1000000;
+	if (token_new(t.id, token, sizeof(token), tk.hash) < 0 || store_token_add(c->store, &tk) < 0)
+		goto out;
+	srv_time_fmt(tk.expires_us, when, sizeof(when));
+	audit(c, t.id, "token.create", t.id, when);
+	printf("token: %s\n", token);
+	printf("expires: %s\n", when);
+	printf("ca-file: %s\n", ca_cert_path(ca));
+	printf("ca-sha256: %s\n", ca_fingerprint(ca));
+	rc = 0;
+out:
+	ca_free(ca);
+	return rc;
+}
+
+static int print_device(void *arg, const struct store_device *d)
+{
+	char when[40];
+	srv_time_fmt(d->enrolled_us, when, sizeof(when));
+	printf("%s\t%s\t%s\t%s\t%s\t%s\n", d->id, d->kind, d->revoked ? "revoked" : "active",
+	       when, d->cert_serial, d->name);
+	return 0;
+}
+
+static int device_list(struct ctl *c, const char *tenant_key)
+{
+	struct store_tenant t;
+	if (find_tenant(c, tenant_key, &t) < 0)
+		return 1;
+	printf("id\tkind\tstatus\tenrolled\tcert-serial\tname\n");
+	return store_device_list(c->store, t.id, print_device, NULL) < 0 ? 1 : 0;
+}
+
+static int device_revoke(struct ctl *c, const char *id)
+{
+	struct store_device d;
+	int r = store_device_revoke(c->store, id, srv_now_us(), &d);
+	if (r == STORE_NOTFOUND) {
+		ot_err("no device with the id '%s'", id);
+		return 1;
+	}
+	if (r < 0)
+		return 1;
+	audit(c, d.tenant_id, "device.revoke", d.id, d.name);
+	printf("revoked %s (%s)\n", d.id, d.name);
+	return 0;
+}
+
+static int events_count(struct ctl *c, const char *tenant_key)
+{
+	struct store_tenant t;
+	uint64_t n;
+	if (find_tenant(c, tenant_key, &t) < 0 || store_events_count(c->store, t.id, &n) < 0)
+		return 1;
+	printf("%llu\n", (unsigned long long)n);
+	return 0;
+}
+
+struct command {
+	const char *noun, *verb;
+	int (*run)(struct ctl *c, const char *arg);
+};
+
+static const struct command commands[] = {
+	{ "tenant", "add", tenant_add },
+	{ "token", "create", token_create },
+	{ "device", "list", device_list },
+	{ "device", "revoke", device_revoke },
+	{ "events", "count", events_count },
+};
+
+/* Who runs this, for the audit log: the login name behind sudo if any. */
+static void who(char *out, size_t len)
+{
+	const char *sudo = getenv("SUDO_USER");
+	struct passwd *pw = getpwuid(getuid());
+	snprintf(out, len, "otasukectl (%s)", sudo ? sudo : pw ? pw->pw_name : "?");
+}
+
+int main(int argc, char **argv)
+{
+	struct ctl c = { 0 };
+	const char *config = NULL, *sets[MAX_SETS];
+	int nsets = 0, o, problems, rc = 1;
+	bool verbose = false;
+
+	ot_log_init("otasukectl");
+	while ((o = getopt_long(argc, argv, "c:v", long_opts, NULL)) != -1) {
+		switch (o) {
+		case 'c': config = optarg; break;
+		case 'v': verbose = true; break;
+		case OPT_TTL: c.ttl = optarg; break;
+		case OPT_SET:
+			if (nsets >= MAX_SETS) {
+				ot_err("too many --set options (at most %d)", MAX_SETS);
+				return 2;
+			}
+			sets[nsets++] = optarg;
+			break;
+		case OPT_HELP:
+			usage(stdout);
+			return 0;
+		case OPT_VERSION:
+			printf("otasukectl %s\n", OT_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	/* GNU getopt takes options anywhere (token create T --ttl 1h); a name
+	 * that starts with '-' follows "--" */
+	int nargs = argc - optind;
+	char *const *args = argv + optind;
+	const struct command *cmd = NULL;
+	for (size_t i = 0; nargs == 3 && i < OT_ARRAY_LEN(commands); i++)
+		if (!strcmp(commands[i].noun, args[0]) && !strcmp(commands[i].verb, args[1]))
+			cmd = &commands[i];
+	if (!cmd) {
+		usage(stderr);
+		return 2;
+	}
+	if (c.ttl && cmd->run != token_create) {
+		ot_err("--ttl goes with token create only");
+		return 2;
+	}
+	if (verbose)
+		ot_log_set_level(OT_LOG_INFO);
+	who(c.actor, sizeof(c.actor));
+	if (token_init() < 0)
+		return 1;
+	c.cfg = srv_config_load(config, sets, nsets, verbose, &problems);
+	if (!c.cfg)
+		return 1;
+	if (problems)
+		goto out;
+	if (srv_state_prepare(c.cfg) < 0 || srv_drop_privileges(c.cfg) < 0)
+		goto out;
+	if (!(c.store = srv_store_open(c.cfg)))
+		goto out;
+	rc = cmd->run(&c, args[2]);
+out:
+	store_close(c.store);
+	cfg_free(c.cfg);
+	return rc;
+}

@@ -1,0 +1,75 @@
+/*
+ * http.h - otasuked's HTTPS server (libmicrohttpd with GnuTLS).
+ *
+ * Requests are routed by a table (api.h: method, path, whether a client
+ * certificate is required, the largest body, and two handlers).  For each
+ * request this file does what every route shares: it authenticates the
+ * device by its client certificate where the route wants one (401 without
+ * a valid one, 403 when the device is revoked), reads the body up to the
+ * route's limit (413 beyond), and sends the JSON answer the handler built.
+ * A handler runs twice: `head` once the headers are in (it may answer at
+ * once, before the body is sent), `body` once the whole body is.
+ */
+#ifndef OT_HTTP_H
+#define OT_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store.h"
+
+struct MHD_Connection;
+struct srv;
+
+/* One request, as handlers see it. */
+struct http_req {
+	struct MHD_Connection *conn;
+	const struct http_route *route;
+	struct srv *srv;
+	char *body;                /* the whole body, NUL-terminated, once read */
+	size_t len, cap;
+	size_t dropped;            /* bytes not kept: over the limit, or busy */
+	bool busy;                 /* the server holds too many bodies already */
+	bool answered;
+	bool have_device;          /* a client certificate named this device */
+	struct store_device device;
+	/* the answer */
+	unsigned status;
+	char *reply;               /* JSON text, malloc'd */
+	unsigned retry_after;      /* seconds, for 429 and 503; 0: none */
+};
+
+struct http_route {
+	const char *method;
+	const char *path;
+	bool client_cert;
+	/* the largest body in bytes (0: the server's max_upload) */
+	size_t max_body;
+	/* Once the headers are in (NULL: nothing to check); answering here
+	 * (http_error) refuses the request before its body is read. */
+	void (*head)(struct http_req *r);
+	void (*body)(struct http_req *r);
+};
+
+/* A request header's value, or NULL. */
+const char *http_header(struct http_req *r, const char *name);
+/* Answer status with {"error": code, "message": ...}. */
+void http_error(struct http_req *r, unsigned status, const char *code, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* Answer status with JSON text (taken: freed with the request). */
+void http_reply(struct http_req *r, unsigned status, char *json);
+
+struct http_server;
+struct http_params {
+	int listen_fd;             /* bound and listening */
+	const char *cert_pem, *key_pem, *ca_pem;
+	unsigned threads, max_connections, timeout;
+	struct srv *srv;
+};
+
+struct http_server *http_start(const struct http_params *p);
+/* Stop accepting, finish the requests in progress, and free. */
+void http_stop(struct http_server *h);
+
+#endif
