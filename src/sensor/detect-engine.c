@@ -381,7 +381,7 @@ static int rule_supported(const struct detect_engine *de, const struct rule *r, 
 			return left_out(w, "buffers of two protocols", -1);
 		if (e->nbufs == RULE_BUFS_MAX)
 			return left_out(w, "too many buffers", -1);
-		if ((bad = detect_match_unsupported(r->bufs[b].head)))
+		if ((bad = detect_match_unsupported(&de->m.k, r->bufs[b].head)))
 			return left_out(w, "not matched in app-layer buffers yet", bad->kw);
 		e->bufs[e->nbufs++] = (uint8_t)b;
 		e->tx = (uint8_t)proto;
@@ -392,9 +392,9 @@ static int rule_supported(const struct detect_engine *de, const struct rule *r, 
 		if (detect_buffers[b].dirs == DETECT_TOSERVER)
 			req_only = true;
 	}
-	if ((bad = detect_match_unsupported(r->bufs[DBUF_PAYLOAD].head)))
+	if ((bad = detect_match_unsupported(&de->m.k, r->bufs[DBUF_PAYLOAD].head)))
 		return left_out(w, "not matched in the payload yet", bad->kw);
-	if ((bad = detect_match_unsupported(r->bufs[DBUF_BASE64_DATA].head)))
+	if ((bad = detect_match_unsupported(&de->m.k, r->bufs[DBUF_BASE64_DATA].head)))
 		return left_out(w, "not matched in base64_data yet", bad->kw);
 	if (e->tx) {
 		/* app-layer rules: transactions of one protocol; payload contents
@@ -519,6 +519,7 @@ void detect_engine_dump_left_out(const struct ruleset *rs, FILE *out)
 	struct detect_engine de;
 	memset(&de, 0, sizeof(de));
 	find_kws(&de);
+	de.m.k = detect_match_kws_get();
 	for (size_t i = 0; i < rs->nrules; i++) {
 		const struct rule *r = rs->rules[i];
 		struct erule e;

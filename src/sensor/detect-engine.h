@@ -77,10 +77,15 @@ void detect_match_rule_start(struct detect_match_ctx *m);
 uint32_t detect_transform(const struct detect_transform *t, const uint8_t *in, uint32_t len,
 			  uint8_t *out, uint32_t cap);
 
-/* Can detect_match_buffer() evaluate every match of the list? */
+/* The keyword indexes the matcher dispatches on (a keyword table lookup
+ * each: find them once and keep them, as struct detect_match_ctx does). */
+struct detect_match_kws detect_match_kws_get(void);
+/* The first match of the list detect_match_buffer() cannot evaluate, or NULL. */
+const struct sigmatch *detect_match_unsupported(const struct detect_match_kws *k,
+						const struct sigmatch *sm);
+/* Can it evaluate every match of the list?  (Looks the keywords up: for
+ * tests; a loop over many rules calls detect_match_unsupported.) */
 bool detect_match_supported(const struct sigmatch *sm);
-/* The first match of the list it cannot evaluate, or NULL. */
-const struct sigmatch *detect_match_unsupported(const struct sigmatch *sm);
 
 /* Numeric comparison of a detect_num (ttl, dsize, bsize...). */
 bool detect_num_match(const struct detect_num *n, uint64_t v);

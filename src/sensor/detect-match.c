@@ -33,8 +33,7 @@ enum { M_NO = 0, M_YES = 1, M_STOP = -1 };
 
 #define kw_ids detect_match_kws
 
-/* keyword indexes, found once (the keyword table is constant) */
-static struct kw_ids kw_ids_get(void)
+struct detect_match_kws detect_match_kws_get(void)
 {
 	struct kw_ids k = {
 		.content = detect_keyword_find("content"),
@@ -54,7 +53,7 @@ static struct kw_ids kw_ids_get(void)
 int detect_match_ctx_init(struct detect_match_ctx *m)
 {
 	memset(m, 0, sizeof(*m));
-	m->k = kw_ids_get();
+	m->k = detect_match_kws_get();
 	m->md = pcre2_match_data_create(32, NULL);
 	m->mctx = pcre2_match_context_create(NULL);
 	m->tbuf[0] = malloc(TRANSFORM_BUF);
@@ -503,19 +502,20 @@ bool detect_match_buffer(struct detect_match_ctx *m, const struct sigmatch *sm,
 	return inspect(m, &m->k, sm, buf ? buf : (const uint8_t *)"", len, 0) == M_YES;
 }
 
-const struct sigmatch *detect_match_unsupported(const struct sigmatch *sm)
+const struct sigmatch *detect_match_unsupported(const struct detect_match_kws *k,
+						const struct sigmatch *sm)
 {
-	struct kw_ids k = kw_ids_get();
 	for (; sm; sm = sm->next)
-		if (sm->kw != k.content && sm->kw != k.uricontent && sm->kw != k.pcre &&
-		    sm->kw != k.byte_test && sm->kw != k.byte_jump && sm->kw != k.byte_extract &&
-		    sm->kw != k.isdataat && sm->kw != k.bsize && sm->kw != k.urilen &&
-		    sm->kw != k.base64_decode && !(detect_keywords[sm->kw].flags & KW_TRANSFORM))
+		if (sm->kw != k->content && sm->kw != k->uricontent && sm->kw != k->pcre &&
+		    sm->kw != k->byte_test && sm->kw != k->byte_jump && sm->kw != k->byte_extract &&
+		    sm->kw != k->isdataat && sm->kw != k->bsize && sm->kw != k->urilen &&
+		    sm->kw != k->base64_decode && !(detect_keywords[sm->kw].flags & KW_TRANSFORM))
 			return sm;
 	return NULL;
 }
 
 bool detect_match_supported(const struct sigmatch *sm)
 {
-	return !detect_match_unsupported(sm);
+	struct detect_match_kws k = detect_match_kws_get();
+	return !detect_match_unsupported(&k, sm);
 }
