@@ -1,12 +1,14 @@
 /*
- * store.c - see store.h.  The list of backends, and the pool of
- * connections that lets every server thread use one store: a call borrows
- * a free connection (waiting when all are busy), lets the backend check it
- * (a PostgreSQL connection that broke is reset there), runs, and gives it
- * back.  Backends thus never share a connection between threads and never
- * need their own locking for it.
+ * store.c - see store.h and store-db.h.  The list of backends, the pool of
+ * connections that lets every server thread use one store (a call borrows
+ * a free connection, waiting when all are busy, lets the backend check it
+ * - a PostgreSQL connection that broke is reset there -, runs, and gives
+ * it back: backends never share a connection between threads and never
+ * need their own locking for it), and the SQL toolkit of store-db.h.
  */
-#include "store.h"
+#include "store-db.h"
+
+#include <stdatomic.h>
 
 #include <pthread.h>
 #include <stdio.h>
@@ -22,15 +24,6 @@ static const struct store_backend *const backends[] = {
 	&store_pg,
 };
 
-struct store {
-	const struct store_backend *be;
-	void *shared;
-	pthread_mutex_t lock;
-	pthread_cond_t freed;
-	unsigned n;
-	void **conns;
-	bool *busy;
-};
 
 const char *store_backend_names(char *buf, size_t len)
 {
@@ -70,6 +63,9 @@ struct store *store_open(const struct store_params *p)
 	s->n = p->connections ? p->connections : 1;
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->freed, NULL);
+	pthread_mutex_init(&s->qlock, NULL);
+	pthread_cond_init(&s->qdone, NULL);
+	s->qtail = &s->qhead;
 	s->conns = calloc(s->n, sizeof(*s->conns));
 	s->busy = calloc(s->n, sizeof(*s->busy));
 	if (!s->conns || !s->busy)
@@ -81,11 +77,15 @@ struct store *store_open(const struct store_params *p)
 		s->conns[i] = be->conn_open(s->shared);
 		if (!s->conns[i])
 			goto err;
-		/* the first connection brings the schema up to date before the
-		 * others look at it */
-		if (i == 0 && be->migrate(s->conns[0]) < 0)
-			goto err;
 	}
+	/* the schema is brought up to date before anyone looks at it */
+	struct store_conn c;
+	if (store_borrow(s, &c) < 0)
+		goto err;
+	int rc = store_schema_migrate(&c);
+	store_give(&c);
+	if (rc < 0)
+		goto err;
 	return s;
 err:
 	store_close(s);
@@ -103,14 +103,15 @@ void store_close(struct store *s)
 		s->be->shared_free(s->shared);
 	pthread_mutex_destroy(&s->lock);
 	pthread_cond_destroy(&s->freed);
+	pthread_mutex_destroy(&s->qlock);
+	pthread_cond_destroy(&s->qdone);
 	free(s->conns);
 	free(s->busy);
 	free(s);
 }
 
-/* A free connection, checked; waits while every connection is in use.
- * Returns its index, or -1 when the backend cannot be reached. */
-static int borrow(struct store *s)
+/* A free connection, checked; waits while every connection is in use. */
+int store_borrow(struct store *s, struct store_conn *out)
 {
 	int i = -1;
 	pthread_mutex_lock(&s->lock);
@@ -127,88 +128,103 @@ static int borrow(struct store *s)
 	}
 	s->busy[i] = true;
 	pthread_mutex_unlock(&s->lock);
+	*out = (struct store_conn){ .store = s, .be = s->be, .c = s->conns[i], .slot = i };
 	if (s->be->conn_check(s->conns[i]) < 0) {
-		pthread_mutex_lock(&s->lock);
-		s->busy[i] = false;
-		pthread_cond_signal(&s->freed);
-		pthread_mutex_unlock(&s->lock);
+		store_give(out);
 		return -1;
 	}
-	return i;
+	return 0;
 }
 
-static void give_back(struct store *s, int i)
+void store_give(struct store_conn *c)
 {
+	struct store *s = c->store;
 	pthread_mutex_lock(&s->lock);
-	s->busy[i] = false;
+	s->busy[c->slot] = false;
 	pthread_cond_signal(&s->freed);
 	pthread_mutex_unlock(&s->lock);
 }
 
-/* Run one backend operation on a borrowed connection. */
-#define ON_CONN(s, op, ...) do { \
-		int i_ = borrow(s); \
-		if (i_ < 0) \
-			return STORE_ERR; \
-		int r_ = (s)->be->op((s)->conns[i_], __VA_ARGS__); \
-		give_back(s, i_); \
-		return r_; \
-	} while (0)
-
-int store_tenant_add(struct store *s, const struct store_tenant *t)
+int store_run(struct store_conn *c, struct store_q *q, const struct store_arg *a, size_t n,
+	      store_row_fn row, void *arg)
 {
-	ON_CONN(s, tenant_add, t);
+	return c->be->run(c->c, q, a, n, row, arg);
 }
 
-int store_tenant_find(struct store *s, const char *id_or_name, struct store_tenant *out)
+int store_begin(struct store_conn *c, enum store_tx_mode mode)
 {
-	ON_CONN(s, tenant_find, id_or_name, out);
+	return c->be->begin(c->c, mode);
 }
 
-int store_token_add(struct store *s, const struct store_token *t)
+int store_end(struct store_conn *c, int rc)
 {
-	ON_CONN(s, token_add, t);
+	return c->be->end(c->c, rc);
 }
 
-int store_enroll(struct store *s, const char *token_hash, int64_t now_us,
-		 const struct store_device *d)
+int store_query(struct store *s, struct store_q *q, const struct store_arg *a, size_t n,
+		store_row_fn row, void *arg)
 {
-	ON_CONN(s, enroll, token_hash, now_us, d);
+	struct store_conn c;
+	if (store_borrow(s, &c) < 0)
+		return STORE_ERR;
+	int rc = store_run(&c, q, a, n, row, arg);
+	store_give(&c);
+	return rc;
 }
 
-int store_device_get(struct store *s, const char *tenant_id, const char *id,
-		     struct store_device *out)
+int store_exec(struct store *s, struct store_q *q, const struct store_arg *a, size_t n)
 {
-	ON_CONN(s, device_get, tenant_id, id, out);
+	return store_query(s, q, a, n, NULL, NULL);
 }
 
-int store_device_list(struct store *s, const char *tenant_id,
-		      int (*cb)(void *arg, const struct store_device *d), void *arg)
+int store_one(struct store *s, struct store_q *q, const struct store_arg *a, size_t n,
+	      store_row_fn row, void *arg)
 {
-	ON_CONN(s, device_list, tenant_id, cb, arg);
+	int rc = store_query(s, q, a, n, row, arg);
+	if (rc == 0)
+		return STORE_NOTFOUND;
+	return rc < 0 ? rc : STORE_OK;
 }
 
-int store_device_revoke(struct store *s, const char *id, int64_t now_us,
-			struct store_device *out)
+const char *store_col_text(const struct store_row *r, int i)
 {
-	ON_CONN(s, device_revoke, id, now_us, out);
+	return r->be->col_text(r->h, r->row, i);
 }
 
-int store_batch_ingest(struct store *s, const struct store_batch *b,
-		       const struct store_event *ev, size_t n, bool *dup,
-		       struct store_batch_seen *seen)
+bool store_col_null(const struct store_row *r, int i)
 {
-	ON_CONN(s, batch_ingest, b, ev, n, dup, seen);
+	return r->be->col_null(r->h, r->row, i);
 }
 
-int store_events_count(struct store *s, const char *tenant_id, uint64_t *n)
+int64_t store_col_int(const struct store_row *r, int i)
 {
-	ON_CONN(s, events_count, tenant_id, n);
+	const char *v = store_col_text(r, i);
+	if (!v)
+		return 0;
+	if (v[0] == 't' && !v[1])
+		return 1;  /* a PostgreSQL boolean */
+	return strtoll(v, NULL, 10);
 }
 
-int store_audit_add(struct store *s, int64_t now_us, const struct store_audit *a)
+void store_col_copy(const struct store_row *r, int i, char *out, size_t len)
 {
-	ON_CONN(s, audit_add, now_us, a);
+	const char *v = store_col_text(r, i);
+	ot_strlcpy(out, v ? v : "", len);
+}
+
+static atomic_int q_slots;
+
+int store_q_slot(struct store_q *q)
+{
+	int s = atomic_load_explicit(&q->slot, memory_order_acquire);
+	if (s)
+		return s - 1;
+	/* two threads may race here: the first to set the slot wins, and the
+	 * other number is simply never used */
+	int mine = atomic_fetch_add(&q_slots, 1) + 1, expect = 0;
+	if (!atomic_compare_exchange_strong(&q->slot, &expect, mine))
+		return expect - 1;
+	return mine - 1;
 }
 
 const char *store_strerror(int err)

@@ -2,10 +2,11 @@
  * store.h - otasuked's storage: one interface, several backends.
  *
  * Everything the server keeps (tenants, sites, devices, enrollment tokens,
- * batches, events, the audit log) goes through the functions below.  A
- * backend is a table of function pointers (struct store_backend) filled in
- * by one file (store-sqlite.c, store-pg.c) and listed once in store.c, so
- * adding one is one new file and one table row.
+ * batches, events, the audit log, users, incidents, notifications) goes
+ * through the functions below.  They are written once, in SQL that both
+ * backends run (store-db.h), one file per concept (store-tenant.c,
+ * store-ingest.c, ...); a backend (store-sqlite.c, store-pg.c) only runs
+ * statements and is one table row in store.c.
  *
  * A store is shared by every thread of the server: it holds a small pool of
  * backend connections, and each call borrows one for its duration (store.c),
@@ -99,49 +100,6 @@ struct store_audit {
 	const char *detail;        /* free text or JSON, may be NULL */
 };
 
-/*
- * A backend: one connection per conn pointer, never used by two threads at
- * once.  shared is the backend's state for one store (from shared_new).
- */
-struct store_backend {
-	const char *name;
-	void *(*shared_new)(const struct store_params *p);
-	void (*shared_free)(void *shared);
-	void *(*conn_open)(void *shared);
-	void (*conn_close)(void *conn);
-	/* Bring the schema to the newest version (idempotent). */
-	int (*migrate)(void *conn);
-	/* Called before a borrowed connection is used: reconnect if it broke. */
-	int (*conn_check)(void *conn);
-
-	int (*tenant_add)(void *conn, const struct store_tenant *t);
-	/* By id, or else by name. */
-	int (*tenant_find)(void *conn, const char *id_or_name, struct store_tenant *out);
-	int (*token_add)(void *conn, const struct store_token *t);
-	/* Claim the token (tenant_id, hash) at now_us and add the device, in
-	 * one transaction: STORE_NOTFOUND, STORE_TOKEN_USED, STORE_TOKEN_EXPIRED. */
-	int (*enroll)(void *conn, const char *token_hash, int64_t now_us,
-		      const struct store_device *d);
-	int (*device_get)(void *conn, const char *tenant_id, const char *id,
-			  struct store_device *out);
-	int (*device_list)(void *conn, const char *tenant_id,
-			   int (*cb)(void *arg, const struct store_device *d), void *arg);
-	/* By device id alone (an operator's command); STORE_NOTFOUND. */
-	int (*device_revoke)(void *conn, const char *id, int64_t now_us,
-			     struct store_device *out);
-	/* Store the batch record and its events in one transaction; when the
-	 * batch was stored before, nothing is written, *dup is set and seen
-	 * holds what it was answered then. */
-	int (*batch_ingest)(void *conn, const struct store_batch *b,
-			    const struct store_event *ev, size_t n, bool *dup,
-			    struct store_batch_seen *seen);
-	int (*events_count)(void *conn, const char *tenant_id, uint64_t *n);
-	int (*audit_add)(void *conn, int64_t now_us, const struct store_audit *a);
-};
-
-extern const struct store_backend store_sqlite;
-extern const struct store_backend store_pg;
-
 struct store;
 
 /* Open the backend p->backend, fill the pool and migrate the schema.  NULL
@@ -159,6 +117,8 @@ int store_enroll(struct store *s, const char *token_hash, int64_t now_us,
 		 const struct store_device *d);
 int store_device_get(struct store *s, const char *tenant_id, const char *id,
 		     struct store_device *out);
+/* cb for each device of the tenant; a negative return stops and is
+ * returned. */
 int store_device_list(struct store *s, const char *tenant_id,
 		      int (*cb)(void *arg, const struct store_device *d), void *arg);
 int store_device_revoke(struct store *s, const char *id, int64_t now_us,
