@@ -55,6 +55,24 @@ static const char *const steps[] = {
 	"  id {serial}, tenant_id TEXT, ts_us BIGINT NOT NULL, actor TEXT NOT NULL,"
 	"  action TEXT NOT NULL, object TEXT, detail TEXT);"
 	"CREATE INDEX audit_tenant_ts ON audit (tenant_id, ts_us);",
+	/* 2: people: users (tenant_id empty for the provider's staff), their
+	 * sessions in the console and their API tokens (only hashes kept) */
+	"CREATE TABLE users ("
+	"  tenant_id TEXT NOT NULL, id TEXT NOT NULL, login TEXT NOT NULL UNIQUE,"
+	"  name TEXT NOT NULL, role TEXT NOT NULL, lang TEXT NOT NULL, pw_hash TEXT NOT NULL,"
+	"  created_us BIGINT NOT NULL, disabled INTEGER NOT NULL DEFAULT 0,"
+	"  PRIMARY KEY (tenant_id, id));"
+	"CREATE UNIQUE INDEX users_id ON users (id);"
+	"CREATE TABLE sessions ("
+	"  hash TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, user_id TEXT NOT NULL,"
+	"  csrf TEXT NOT NULL, created_us BIGINT NOT NULL, expires_us BIGINT NOT NULL,"
+	"  seen_us BIGINT NOT NULL);"
+	"CREATE INDEX sessions_user ON sessions (tenant_id, user_id);"
+	"CREATE TABLE api_tokens ("
+	"  hash TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, id TEXT NOT NULL, user_id TEXT NOT NULL,"
+	"  name TEXT NOT NULL, created_us BIGINT NOT NULL, expires_us BIGINT NOT NULL,"
+	"  used_us BIGINT, revoked INTEGER NOT NULL DEFAULT 0);"
+	"CREATE UNIQUE INDEX api_tokens_id ON api_tokens (tenant_id, id);",
 };
 
 /* The step with the backend's words in place of {serial} and {blob}. */
