@@ -1,11 +1,104 @@
 /*
- * api.c - the route table of otasuked's HTTP API: one row per route.
+ * api.c - the route table of otasuked's HTTP API: one row per route, and
+ * what the handlers share.  docs/openapi.yaml describes every route; a
+ * test keeps it in step with this table (otasuked --dump-routes), and the
+ * tenant isolation test walks this table.
  */
 #include "api.h"
 
+#include <string.h>
+
+#include "srv-time.h"
+
+#define SMALL 65536                /* the largest JSON body of the console's requests */
+
 const struct http_route api_routes[] = {
-	{ "POST", "/api/v1/enroll", false, 65536, NULL, api_enroll_body },
-	{ "POST", "/api/v1/events", true, 0, api_events_head, api_events_body },
+	/* devices */
+	{ "POST", "/api/v1/enroll", NEED_NONE, SMALL, NULL, api_enroll_body },
+	{ "POST", "/api/v1/events", NEED_DEVICE, 0, api_events_head, api_events_body },
+	/* people */
+	{ "POST", "/api/v1/login", NEED_NONE, SMALL, NULL, api_login },
+	{ "POST", "/api/v1/logout", NEED_USER, SMALL, NULL, api_logout },
+	{ "GET", "/api/v1/session", NEED_USER, SMALL, NULL, api_session_get },
+	{ "POST", "/api/v1/session/password", NEED_USER, SMALL, NULL, api_password_change },
+	{ "GET", "/api/v1/session/api-tokens", NEED_USER, SMALL, NULL, api_token_list },
+	{ "POST", "/api/v1/session/api-tokens", NEED_USER, SMALL, NULL, api_token_create },
+	{ "DELETE", "/api/v1/session/api-tokens/{token}", NEED_USER, SMALL, NULL, api_token_revoke },
+	{ "GET", "/api/v1/staff/users", NEED_PROVIDER_ADMIN, SMALL, NULL, api_user_list },
+	{ "POST", "/api/v1/staff/users", NEED_PROVIDER_ADMIN, SMALL, NULL, api_user_create },
+	{ "GET", "/api/v1/staff/users/{user}", NEED_PROVIDER_ADMIN, SMALL, NULL, api_user_get },
+	{ "PATCH", "/api/v1/staff/users/{user}", NEED_PROVIDER_ADMIN, SMALL, NULL, api_user_update },
+	{ "DELETE", "/api/v1/staff/users/{user}", NEED_PROVIDER_ADMIN, SMALL, NULL, api_user_delete },
+	{ "GET", "/api/v1/audit", NEED_PROVIDER_ADMIN, SMALL, NULL, api_audit_list },
+	/* tenants */
+	{ "GET", "/api/v1/tenants", NEED_USER, SMALL, NULL, api_tenant_list },
+	{ "POST", "/api/v1/tenants", NEED_PROVIDER_ADMIN, SMALL, NULL, api_tenant_create },
+	{ "GET", "/api/v1/tenants/{tenant}", NEED_USER, SMALL, NULL, api_tenant_get },
+	{ "GET", "/api/v1/tenants/{tenant}/users", NEED_TENANT_ADMIN, SMALL, NULL, api_user_list },
+	{ "POST", "/api/v1/tenants/{tenant}/users", NEED_TENANT_ADMIN, SMALL, NULL, api_user_create },
+	{ "GET", "/api/v1/tenants/{tenant}/users/{user}", NEED_TENANT_ADMIN, SMALL, NULL, api_user_get },
+	{ "PATCH", "/api/v1/tenants/{tenant}/users/{user}", NEED_TENANT_ADMIN, SMALL, NULL,
+	  api_user_update },
+	{ "DELETE", "/api/v1/tenants/{tenant}/users/{user}", NEED_TENANT_ADMIN, SMALL, NULL,
+	  api_user_delete },
+	{ "GET", "/api/v1/tenants/{tenant}/devices", NEED_USER, SMALL, NULL, api_device_list },
+	{ "GET", "/api/v1/tenants/{tenant}/devices/{device}", NEED_USER, SMALL, NULL, api_device_get },
+	{ "POST", "/api/v1/tenants/{tenant}/devices/{device}/revoke", NEED_PROVIDER_ADMIN, SMALL,
+	  NULL, api_device_revoke },
+	{ "POST", "/api/v1/tenants/{tenant}/enroll-tokens", NEED_PROVIDER_ADMIN, SMALL, NULL,
+	  api_enroll_token_create },
+	{ "GET", "/api/v1/tenants/{tenant}/audit", NEED_TENANT_ADMIN, SMALL, NULL, api_audit_list },
+	{ "GET", "/api/v1/tenants/{tenant}/events", NEED_USER, SMALL, NULL, api_event_list },
+	{ "GET", "/api/v1/tenants/{tenant}/events/{event}", NEED_USER, SMALL, NULL, api_event_get },
 };
 
 const size_t api_nroutes = sizeof(api_routes) / sizeof(api_routes[0]);
+
+void api_audit(struct http_req *r, const char *tenant_id, const char *action,
+	       const char *object, const char *detail)
+{
+	char actor[STORE_LOGIN_MAX + 64];
+	if (r->have_user)
+		snprintf(actor, sizeof(actor), "user %s (%s)", r->user.id, r->user.login);
+	else
+		snprintf(actor, sizeof(actor), "%s", r->addr);
+	struct store_audit a = { tenant_id && *tenant_id ? tenant_id : NULL, actor, action,
+				 object, detail };
+	store_audit_add(r->srv->store, srv_now_us(), &a);
+}
+
+void api_store_error(struct http_req *r, int err, const char *what)
+{
+	if (err == STORE_NOTFOUND) {
+		http_error(r, 404, "not_found", "no such %s", what);
+	} else if (err == STORE_EXISTS) {
+		http_error(r, 409, "exists", "this %s exists already", what);
+	} else {
+		r->retry_after = 5;
+		http_error(r, 503, "unavailable", "storage is unavailable; retry later");
+	}
+}
+
+const char *api_tenant_id(struct http_req *r)
+{
+	return http_param(r, "tenant") ? r->tenant.id : r->user.tenant_id;
+}
+
+const char *api_str(struct http_req *r, json_t *o, const char *key, size_t max, bool required)
+{
+	json_t *v = json_object_get(o, key);
+	if (!v) {
+		if (required)
+			http_error(r, 400, "missing", "'%s' is required", key);
+		return NULL;
+	}
+	if (!json_is_string(v)) {
+		http_error(r, 400, "bad_value", "'%s' must be a string", key);
+		return NULL;
+	}
+	if (json_string_length(v) > max || strlen(json_string_value(v)) != json_string_length(v)) {
+		http_error(r, 400, "bad_value", "'%s' must be text of at most %zu bytes", key, max);
+		return NULL;
+	}
+	return json_string_value(v);
+}

@@ -17,7 +17,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "auth.h"
 #include "srv-config.h"
+#include "srv-admin.h"
 #include "srv-setup.h"
 #include "srv-time.h"
 #include "token.h"
@@ -39,6 +41,12 @@ static void usage(FILE *out)
 "  device list TENANT              the devices of TENANT\n"
 "  device revoke DEVICE-ID         refuse this device from now on\n"
 "  events count TENANT             the number of events stored for TENANT\n"
+"  user add LOGIN --role ROLE [--tenant TENANT] [--name NAME]\n"
+"                                  add a user who signs in to the console and the\n"
+"                                  API; ROLE provider_admin, soc_operator or\n"
+"                                  technician (the provider's staff), or with\n"
+"                                  --tenant customer_admin or customer_viewer;\n"
+"                                  prints a new password, once\n"
 "\n"
 "Options:\n"
 "  -c FILE            otasuked's configuration file (default " SRV_DEFAULT_CONFIG ")\n"
@@ -49,11 +57,14 @@ static void usage(FILE *out)
 "Full reference: docs/otasuked.md.\n", out);
 }
 
-enum { OPT_SET = 256, OPT_TTL, OPT_HELP, OPT_VERSION };
+enum { OPT_SET = 256, OPT_TTL, OPT_ROLE, OPT_TENANT, OPT_NAME, OPT_HELP, OPT_VERSION };
 
 static const struct option long_opts[] = {
 	{ "set", required_argument, NULL, OPT_SET },
 	{ "ttl", required_argument, NULL, OPT_TTL },
+	{ "role", required_argument, NULL, OPT_ROLE },
+	{ "tenant", required_argument, NULL, OPT_TENANT },
+	{ "name", required_argument, NULL, OPT_NAME },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -64,7 +75,7 @@ static const struct option long_opts[] = {
 struct ctl {
 	struct ot_config *cfg;
 	struct store *store;
-	const char *ttl;
+	const char *ttl, *role, *tenant, *name;
 	char actor[96];
 };
 
@@ -111,15 +122,12 @@ static void audit(struct ctl *c, const char *tenant, const char *action, const c
 
 static int tenant_add(struct ctl *c, const char *name)
 {
-	struct store_tenant t = { 0 };
-	if (!*name || strlen(name) > STORE_NAME_MAX) {
+	struct store_tenant t;
+	int r = admin_tenant_create(c->store, name, &t);
+	if (r == -EINVAL) {
 		ot_err("a tenant name has 1 to %d bytes", STORE_NAME_MAX);
 		return 1;
 	}
-	token_uuid(t.id);
-	ot_strlcpy(t.name, name, sizeof(t.name));
-	t.created_us = srv_now_us();
-	int r = store_tenant_add(c->store, &t);
 	if (r == STORE_EXISTS) {
 		ot_err("a tenant named '%s' exists already", name);
 		return 1;
@@ -134,7 +142,7 @@ static int tenant_add(struct ctl *c, const char *name)
 static int token_create(struct ctl *c, const char *tenant_key)
 {
 	struct store_tenant t;
-	struct store_token tk = { 0 };
+	struct store_token tk;
 	char token[TOKEN_MAX], when[40];
 	uint64_t ttl = cfg_uint(c->cfg, "enroll.token-ttl");
 
@@ -149,10 +157,7 @@ static int token_create(struct ctl *c, const char *tenant_key)
 	if (!ca)
 		return 1;
 	int rc = 1;
-	ot_strlcpy(tk.tenant_id, t.id, sizeof(tk.tenant_id));
-	tk.created_us = srv_now_us();
-	tk.expires_us = tk.created_us + (int64_t)ttl * 1000000;
-	if (token_new(t.id, token, sizeof(token), tk.hash) < 0 || store_token_add(c->store, &tk) < 0)
+	if (admin_token_create(c->store, t.id, (int64_t)ttl * 1000000, token, &tk) < 0)
 		goto out;
 	srv_time_fmt(tk.expires_us, when, sizeof(when));
 	audit(c, t.id, "token.create", t.id, when);
@@ -187,7 +192,7 @@ static int device_list(struct ctl *c, const char *tenant_key)
 static int device_revoke(struct ctl *c, const char *id)
 {
 	struct store_device d;
-	int r = store_device_revoke(c->store, id, srv_now_us(), &d);
+	int r = store_device_revoke(c->store, NULL, id, srv_now_us(), &d);
 	if (r == STORE_NOTFOUND) {
 		ot_err("no device with the id '%s'", id);
 		return 1;
@@ -209,6 +214,50 @@ static int events_count(struct ctl *c, const char *tenant_key)
 	return 0;
 }
 
+static int user_add(struct ctl *c, const char *login)
+{
+	struct store_user u = { 0 };
+	struct store_tenant t;
+	char pw[17];
+	int role = auth_role_parse(c->role);
+
+	if (role < 0 || auth_role_staff(role) != !c->tenant) {
+		ot_err("--role must be provider_admin, soc_operator or technician, or with --tenant "
+		       "customer_admin or customer_viewer");
+		return 2;
+	}
+	if (strlen(login) < 3 || strlen(login) > STORE_LOGIN_MAX ||
+	    (c->name && strlen(c->name) > STORE_NAME_MAX)) {
+		ot_err("a login has 3 to %d bytes, a name at most %d", STORE_LOGIN_MAX,
+		       STORE_NAME_MAX);
+		return 2;
+	}
+	if (c->tenant) {
+		if (find_tenant(c, c->tenant, &t) < 0)
+			return 1;
+		ot_strlcpy(u.tenant_id, t.id, sizeof(u.tenant_id));
+	}
+	token_uuid(u.id);
+	ot_strlcpy(u.login, login, sizeof(u.login));
+	ot_strlcpy(u.name, c->name ? c->name : login, sizeof(u.name));
+	ot_strlcpy(u.role, c->role, sizeof(u.role));
+	ot_strlcpy(u.lang, "ja", sizeof(u.lang));
+	u.created_us = srv_now_us();
+	auth_password_new(pw);
+	if (auth_password_hash(pw, u.pw_hash, sizeof(u.pw_hash)) < 0)
+		return 1;
+	int r = store_user_add(c->store, &u);
+	if (r == STORE_EXISTS) {
+		ot_err("the login '%s' is taken", login);
+		return 1;
+	}
+	if (r < 0)
+		return 1;
+	audit(c, u.tenant_id[0] ? u.tenant_id : NULL, "user.add", u.id, u.login);
+	printf("id: %s\nlogin: %s\npassword: %s\n", u.id, u.login, pw);
+	return 0;
+}
+
 struct command {
 	const char *noun, *verb;
 	int (*run)(struct ctl *c, const char *arg);
@@ -220,6 +269,7 @@ static const struct command commands[] = {
 	{ "device", "list", device_list },
 	{ "device", "revoke", device_revoke },
 	{ "events", "count", events_count },
+	{ "user", "add", user_add },
 };
 
 /* Who runs this, for the audit log: the login name behind sudo if any. */
@@ -243,6 +293,9 @@ int main(int argc, char **argv)
 		case 'c': config = optarg; break;
 		case 'v': verbose = true; break;
 		case OPT_TTL: c.ttl = optarg; break;
+		case OPT_ROLE: c.role = optarg; break;
+		case OPT_TENANT: c.tenant = optarg; break;
+		case OPT_NAME: c.name = optarg; break;
 		case OPT_SET:
 			if (nsets >= MAX_SETS) {
 				ot_err("too many --set options (at most %d)", MAX_SETS);
@@ -275,6 +328,10 @@ int main(int argc, char **argv)
 	}
 	if (c.ttl && cmd->run != token_create) {
 		ot_err("--ttl goes with token create only");
+		return 2;
+	}
+	if ((c.role || c.tenant || c.name) && cmd->run != user_add) {
+		ot_err("--role, --tenant and --name go with user add only");
 		return 2;
 	}
 	if (verbose)

@@ -22,15 +22,19 @@
  */
 #include "http.h"
 
+#include <arpa/inet.h>
 #include <gnutls/gnutls.h>
 #include <jansson.h>
 #include <microhttpd.h>
+#include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "api.h"
+#include "srv-time.h"
+#include "token.h"
 #include "../lib/log.h"
 #include "../lib/util.h"
 
@@ -44,6 +48,19 @@ struct http_server {
 const char *http_header(struct http_req *r, const char *name)
 {
 	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+const char *http_query(struct http_req *r, const char *name)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+const char *http_param(struct http_req *r, const char *name)
+{
+	for (unsigned i = 0; i < r->nparams; i++)
+		if (!strcmp(r->params[i].name, name))
+			return r->params[i].value;
+	return NULL;
 }
 
 void http_reply(struct http_req *r, unsigned status, char *json)
@@ -64,6 +81,30 @@ void http_error(struct http_req *r, unsigned status, const char *code, const cha
 	json_t *o = json_pack("{s:s,s:s}", "error", code, "message", msg);
 	http_reply(r, status, o ? json_dumps(o, JSON_COMPACT) : NULL);
 	json_decref(o);
+}
+
+void http_reply_json(struct http_req *r, unsigned status, json_t *o)
+{
+	char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	json_decref(o);
+	http_reply(r, text ? status : 500, text);
+}
+
+json_t *http_body_json(struct http_req *r)
+{
+	json_error_t e;
+	json_t *o = json_loadb(r->body ? r->body : "", r->len, JSON_REJECT_DUPLICATES, &e);
+	if (!o) {
+		http_error(r, 400, "bad_json", "the body is not JSON: %s (line %d, column %d)",
+			   e.text, e.line, e.column);
+		return NULL;
+	}
+	if (!json_is_object(o)) {
+		json_decref(o);
+		http_error(r, 400, "bad_json", "the body must be a JSON object");
+		return NULL;
+	}
+	return o;
 }
 
 static size_t body_limit(const struct http_req *r)
@@ -107,11 +148,40 @@ static void authenticate(struct http_req *r)
 	r->have_device = true;
 }
 
+/* Whether path matches pattern, its {name} parts kept in r->params. */
+static bool match(const char *pattern, const char *path, struct http_req *r)
+{
+	const char *p = pattern, *u = path;
+	r->nparams = 0;
+	while (*p && *u) {
+		if (*p == '{') {
+			const char *close = strchr(p, '}');
+			size_t seg = strcspn(u, "/");
+			if (!close || seg == 0 || r->nparams >= OT_ARRAY_LEN(r->params) ||
+			    seg >= sizeof(r->params[0].value))
+				return false;
+			size_t nl = (size_t)(close - p - 1);
+			if (nl >= sizeof(r->params[0].name))
+				return false;
+			memcpy(r->params[r->nparams].name, p + 1, nl);
+			r->params[r->nparams].name[nl] = '\0';
+			memcpy(r->params[r->nparams].value, u, seg);
+			r->params[r->nparams].value[seg] = '\0';
+			r->nparams++;
+			p = close + 1;
+			u += seg;
+		} else if (*p++ != *u++) {
+			return false;
+		}
+	}
+	return !*p && !*u;
+}
+
 static void route(struct http_req *r, const char *method, const char *url)
 {
 	bool path_known = false;
 	for (size_t i = 0; i < api_nroutes; i++) {
-		if (strcmp(api_routes[i].path, url))
+		if (!match(api_routes[i].path, url, r))
 			continue;
 		path_known = true;
 		if (!strcmp(api_routes[i].method, method)) {
@@ -125,16 +195,102 @@ static void route(struct http_req *r, const char *method, const char *url)
 		http_error(r, 404, "not_found", "no such resource");
 }
 
+#define SESSION_COOKIE "otasuke_session"
+
+/* The person behind a session cookie or an API token; answers 401 (or
+ * 403 for a session's write without its CSRF header) when there is none. */
+static void authenticate_user(struct http_req *r, const char *method)
+{
+	char hash[TOKEN_HASH_LEN];
+	const char *authz = http_header(r, MHD_HTTP_HEADER_AUTHORIZATION);
+	int64_t now = srv_now_us();
+	int s;
+
+	if (authz) {
+		struct store_api_token t;
+		if (strncmp(authz, "Bearer ", 7) || token_secret_hash(authz + 7, hash) < 0) {
+			http_error(r, 401, "bad_token", "Authorization must be 'Bearer <API token>'");
+			return;
+		}
+		s = store_api_token_get(r->srv->store, hash, now, &t, &r->user);
+	} else {
+		const char *cookie = MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND,
+								 SESSION_COOKIE);
+		if (!cookie || token_secret_hash(cookie, hash) < 0) {
+			http_error(r, 401, "not_signed_in", "sign in first (POST /api/v1/login)");
+			return;
+		}
+		s = store_session_get(r->srv->store, hash, now, &r->session, &r->user);
+		r->have_session = s == STORE_OK;
+	}
+	if (s == STORE_NOTFOUND) {
+		http_error(r, 401, authz ? "bad_token" : "not_signed_in",
+			   authz ? "this API token is unknown, expired or revoked"
+				 : "the session has ended; sign in again");
+		return;
+	}
+	if (s < 0) {
+		r->retry_after = 5;
+		http_error(r, 503, "unavailable", "storage is unavailable; retry later");
+		return;
+	}
+	r->role = auth_role_parse(r->user.role);
+	if (r->have_session && strcmp(method, "GET") && strcmp(method, "HEAD")) {
+		const char *csrf = http_header(r, "X-CSRF-Token");
+		if (!csrf || strlen(csrf) != strlen(r->session.csrf) ||
+		    sodium_memcmp(csrf, r->session.csrf, strlen(csrf)) != 0) {
+			http_error(r, 403, "csrf", "this request needs the session's X-CSRF-Token "
+				   "header (from GET /api/v1/session)");
+			return;
+		}
+	}
+	r->have_user = true;
+}
+
+/* The tenant of the path ({tenant}) if any, which the user must be allowed to see:
+ * any for the provider's staff, their own for a customer's users.  Another
+ * customer's tenant is answered as one that does not exist. */
+static void check_tenant(struct http_req *r)
+{
+	const char *id = http_param(r, "tenant");
+	if (!id)
+		return;
+	if ((!auth_role_staff(r->role) && strcmp(id, r->user.tenant_id)) || !token_is_uuid(id)) {
+		http_error(r, 404, "not_found", "no such tenant");
+		return;
+	}
+	int s = store_tenant_find(r->srv->store, id, &r->tenant);
+	if (s == STORE_OK && strcmp(r->tenant.id, id))
+		s = STORE_NOTFOUND;
+	if (s == STORE_NOTFOUND) {
+		http_error(r, 404, "not_found", "no such tenant");
+	} else if (s < 0) {
+		r->retry_after = 5;
+		http_error(r, 503, "unavailable", "storage is unavailable; retry later");
+	} else {
+		r->have_tenant = true;
+	}
+}
+
 static void first_call(struct http_req *r, const char *method, const char *url)
 {
 	route(r, method, url);
 	if (r->answered)
 		return;
-	if (r->route->client_cert) {
+	if (r->route->need == NEED_DEVICE) {
 		authenticate(r);
+	} else if (r->route->need != NEED_NONE) {
+		authenticate_user(r, method);
 		if (r->answered)
 			return;
+		if (!auth_allows(r->role, r->route->need))
+			http_error(r, 403, "forbidden", "your role (%s) may not do this",
+				   auth_role_name(r->role));
+		else
+			check_tenant(r);
 	}
+	if (r->answered)
+		return;
 	const char *cl = http_header(r, MHD_HTTP_HEADER_CONTENT_LENGTH);
 	uint64_t n;
 	if (cl && ot_parse_u64(cl, 0, UINT64_MAX, false, &n) == 0 && n > body_limit(r)) {
@@ -184,7 +340,12 @@ static enum MHD_Result send_reply(struct http_req *r, const char *method, const 
 	if (!resp)
 		return MHD_NO;
 	r->reply = NULL;
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+				"application/json; charset=utf-8");
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	if (r->set_cookie[0])
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, r->set_cookie);
 	if (r->retry_after) {
 		char ra[16];
 		snprintf(ra, sizeof(ra), "%u", r->retry_after);
@@ -193,9 +354,25 @@ static enum MHD_Result send_reply(struct http_req *r, const char *method, const 
 	unsigned status = r->status ? r->status : 500;
 	enum MHD_Result ret = MHD_queue_response(r->conn, status, resp);
 	MHD_destroy_response(resp);
-	ot_info("%s %s %u%s%s", method, url, status, r->have_device ? " device " : "",
-		r->have_device ? r->device.id : "");
+	ot_info("%s %s %u%s%s%s%s", method, url, status, r->have_device ? " device " : "",
+		r->have_device ? r->device.id : "", r->have_user ? " user " : "",
+		r->have_user ? r->user.id : "");
 	return ret;
+}
+
+static void client_addr(struct http_req *r)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+	if (sa && sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, r->addr,
+			  sizeof(r->addr));
+	else if (sa && sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, r->addr,
+			  sizeof(r->addr));
+	else
+		ot_strlcpy(r->addr, "?", sizeof(r->addr));
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -210,6 +387,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		*con_cls = r;
 		r->conn = conn;
 		r->srv = cls;
+		client_addr(r);
 		first_call(r, method, url);
 		return r->answered ? send_reply(r, method, url) : MHD_YES;
 	}

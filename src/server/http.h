@@ -1,12 +1,16 @@
 /*
  * http.h - otasuked's HTTPS server (libmicrohttpd with GnuTLS).
  *
- * Requests are routed by a table (api.h: method, path, whether a client
- * certificate is required, the largest body, and two handlers).  For each
- * request this file does what every route shares: it authenticates the
- * device by its client certificate where the route wants one (401 without
- * a valid one, 403 when the device is revoked), reads the body up to the
- * route's limit (413 beyond), and sends the JSON answer the handler built.
+ * Requests are routed by a table (api.c: method, path pattern, what the
+ * caller must be, the largest body, and two handlers).  For each request
+ * this file does what every route shares: it matches the path (its {name}
+ * parts become parameters), authenticates the caller - a device by its
+ * client certificate (401 without a valid one, 403 when revoked), a person
+ * by session cookie or API token (401) with the CSRF header on a session's
+ * writes (403) -, checks the role (403) and the tenant of the path (404 for
+ * another customer's tenant, as for one that does not exist), reads the
+ * body up to the route's limit (413 beyond), and sends the JSON answer the
+ * handler built.
  * A handler runs twice: `head` once the headers are in (it may answer at
  * once, before the body is sent), `body` once the whole body is.
  */
@@ -17,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "auth.h"
 #include "store.h"
 
 struct MHD_Connection;
@@ -34,16 +39,30 @@ struct http_req {
 	bool answered;
 	bool have_device;          /* a client certificate named this device */
 	struct store_device device;
+	/* a person: by session (csrf set) or API token */
+	bool have_user;
+	struct store_user user;
+	int role;                  /* enum auth_role of user */
+	struct store_session session;
+	bool have_session;
+	/* the {tenant} of the path, checked */
+	struct store_tenant tenant;
+	bool have_tenant;
+	/* the other {name} parts of the path */
+	unsigned nparams;
+	struct { char name[16]; char value[STORE_ID_LEN + 64]; } params[4];
+	char addr[64];             /* the client's address */
 	/* the answer */
 	unsigned status;
 	char *reply;               /* JSON text, malloc'd */
 	unsigned retry_after;      /* seconds, for 429 and 503; 0: none */
+	char set_cookie[256];      /* a Set-Cookie header to send, or "" */
 };
 
 struct http_route {
 	const char *method;
-	const char *path;
-	bool client_cert;
+	const char *path;          /* "/api/v1/tenants/{tenant}/users/{user}" */
+	enum auth_need need;
 	/* the largest body in bytes (0: the server's max_upload) */
 	size_t max_body;
 	/* Once the headers are in (NULL: nothing to check); answering here
@@ -54,11 +73,21 @@ struct http_route {
 
 /* A request header's value, or NULL. */
 const char *http_header(struct http_req *r, const char *name);
+/* A query string argument's value, or NULL. */
+const char *http_query(struct http_req *r, const char *name);
+/* A {name} part of the path, or NULL. */
+const char *http_param(struct http_req *r, const char *name);
 /* Answer status with {"error": code, "message": ...}. */
 void http_error(struct http_req *r, unsigned status, const char *code, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 /* Answer status with JSON text (taken: freed with the request). */
 void http_reply(struct http_req *r, unsigned status, char *json);
+/* Answer status with a jansson value (its reference taken); NULL: 500. */
+struct json_t;
+void http_reply_json(struct http_req *r, unsigned status, struct json_t *o);
+/* The body as a JSON object, or NULL having answered 400 saying where it
+ * is wrong. */
+struct json_t *http_body_json(struct http_req *r);
 
 struct http_server;
 struct http_params {

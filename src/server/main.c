@@ -41,6 +41,7 @@ static void usage(FILE *out)
 "  --set KEY=VALUE    override a configuration key (repeatable)\n"
 "  -T                 check the configuration, report every problem, and exit\n"
 "  --dump-config      print every configuration key with its default and meaning\n"
+"  --dump-routes      print every route of the API: method, path, who may call it\n"
 "  -v                 more diagnostics (repeat for debug)\n"
 "  -q                 only errors\n"
 "  --help, --version\n"
@@ -48,11 +49,12 @@ static void usage(FILE *out)
 "Full reference: docs/otasuked.md and docs/otasuked.yaml.md.\n", out);
 }
 
-enum { OPT_SET = 256, OPT_DUMP_CONFIG, OPT_HELP, OPT_VERSION };
+enum { OPT_SET = 256, OPT_DUMP_CONFIG, OPT_DUMP_ROUTES, OPT_HELP, OPT_VERSION };
 
 static const struct option long_opts[] = {
 	{ "set", required_argument, NULL, OPT_SET },
 	{ "dump-config", no_argument, NULL, OPT_DUMP_CONFIG },
+	{ "dump-routes", no_argument, NULL, OPT_DUMP_ROUTES },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -88,6 +90,11 @@ static int parse_cli(int argc, char **argv, struct cli *c)
 			break;
 		case OPT_DUMP_CONFIG:
 			cfg_print_docs(srv_cfg_keys, srv_cfg_nkeys, stdout);
+			return 1;
+		case OPT_DUMP_ROUTES:
+			for (size_t i = 0; i < api_nroutes; i++)
+				printf("%s\t%s\t%s\n", api_routes[i].method, api_routes[i].path,
+				       auth_need_name(api_routes[i].need));
 			return 1;
 		case OPT_HELP:
 			usage(stdout);
@@ -165,6 +172,13 @@ static int serve(const struct ot_config *cfg, int fd)
 			cfg_uint(cfg, "ingest.rate-limit.burst"));
 	if (!srv.rl)
 		goto out;
+	srv.login_limit = auth_limiter_new(cfg_uint(cfg, "auth.login.burst"),
+					   cfg_uint(cfg, "auth.login.refill"));
+	if (!srv.login_limit)
+		goto out;
+	srv.session_ttl_us = (int64_t)cfg_uint(cfg, "auth.session-ttl") * 1000000;
+	srv.api_token_ttl_us = (int64_t)cfg_uint(cfg, "auth.api-token-ttl") * 1000000;
+	srv.enroll_ttl_us = (int64_t)cfg_uint(cfg, "enroll.token-ttl") * 1000000;
 
 	/* the signals are waited for here, not delivered to the server's threads */
 	sigemptyset(&sigs);
@@ -197,6 +211,7 @@ out:
 	if (fd >= 0)
 		close(fd);
 	rl_free(srv.rl);
+	auth_limiter_free(srv.login_limit);
 	store_close(srv.store);
 	ca_free(srv.ca);
 	free(cert);

@@ -27,12 +27,12 @@ struct ratelimit {
 	struct bucket *table[NBUCKETS];
 };
 
-struct ratelimit *rl_new(uint64_t rate, uint64_t burst)
+struct ratelimit *rl_new(double rate, uint64_t burst)
 {
 	struct ratelimit *rl = calloc(1, sizeof(*rl));
 	if (!rl)
 		return NULL;
-	rl->rate = (double)rate;
+	rl->rate = rate;
 	rl->burst = (double)(burst ? burst : 1);
 	pthread_mutex_init(&rl->lock, NULL);
 	return rl;

@@ -19,8 +19,8 @@
 
 struct ratelimit;
 
-/* rate 0: no limit. */
-struct ratelimit *rl_new(uint64_t rate, uint64_t burst);
+/* rate: per second, may be below 1 (0: no limit). */
+struct ratelimit *rl_new(double rate, uint64_t burst);
 void rl_free(struct ratelimit *rl);
 
 /* 0 when key may send a batch now, else the seconds to wait (>= 1). */

@@ -25,6 +25,11 @@ const struct cfg_key srv_cfg_keys[] = {
 	{ "store.postgresql.conninfo", CFG_STR, NULL, 0, 0, "libpq connection string, e.g. 'host=/run/postgresql dbname=otasuke'" },
 	{ "store.connections", CFG_UINT, "4", 1, 256, "database connections kept open" },
 
+	{ "auth.session-ttl", CFG_UINT, "43200", 300, 2592000, "seconds a console sign-in lasts" },
+	{ "auth.api-token-ttl", CFG_UINT, "31536000", 3600, 315360000, "seconds an API token stays valid" },
+	{ "auth.login.burst", CFG_UINT, "5", 1, 1000, "failed sign-ins allowed in a row, per login name and per address, before 429" },
+	{ "auth.login.refill", CFG_UINT, "60", 1, 86400, "seconds after which one more failed sign-in is allowed again" },
+
 	{ "enroll.token-ttl", CFG_UINT, "86400", 60, 31536000, "seconds an enrollment token stays valid (otasukectl token create --ttl overrides)" },
 
 	{ "ingest.max-bytes", CFG_SIZE, "8mb", 1024, GB(1), "largest batch, decompressed (413 beyond)" },

@@ -138,12 +138,35 @@ int store_device_list(struct store *s, const char *tenant_id,
 	return rc < 0 ? rc : STORE_OK;
 }
 
-int store_device_revoke(struct store *s, const char *id, int64_t now_us,
+int store_device_revoke(struct store *s, const char *tenant_id, const char *id, int64_t now_us,
 			struct store_device *out)
 {
 	STORE_Q(q, "UPDATE devices SET revoked = 1, "
 		   "revoked_us = CASE WHEN revoked = 1 THEN revoked_us ELSE ?2 END "
-		   "WHERE id = ?1 RETURNING " DEVICE_COLS);
-	struct store_arg a[] = { A_TEXT(id), A_INT(now_us) };
-	return store_one(s, &q, a, 2, one_device, out);
+		   "WHERE id = ?1 AND (CAST(?3 AS TEXT) IS NULL OR tenant_id = ?3) "
+		   "RETURNING " DEVICE_COLS);
+	struct store_arg a[] = { A_TEXT(id), A_INT(now_us), A_TEXT(tenant_id) };
+	return store_one(s, &q, a, 3, one_device, out);
+}
+
+struct tenant_cb {
+	int (*cb)(void *arg, const struct store_tenant *t);
+	void *arg;
+};
+
+static int each_tenant(void *arg, const struct store_row *r)
+{
+	struct tenant_cb *c = arg;
+	struct store_tenant t;
+	read_tenant(&t, r);
+	return c->cb(c->arg, &t);
+}
+
+int store_tenant_list(struct store *s, int (*cb)(void *arg, const struct store_tenant *t),
+		      void *arg)
+{
+	STORE_Q(q, "SELECT id, name, created_us FROM tenants ORDER BY name");
+	struct tenant_cb c = { cb, arg };
+	int rc = store_query(s, &q, NULL, 0, each_tenant, &c);
+	return rc < 0 ? rc : STORE_OK;
 }

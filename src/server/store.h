@@ -121,13 +121,109 @@ int store_device_get(struct store *s, const char *tenant_id, const char *id,
  * returned. */
 int store_device_list(struct store *s, const char *tenant_id,
 		      int (*cb)(void *arg, const struct store_device *d), void *arg);
-int store_device_revoke(struct store *s, const char *id, int64_t now_us,
+/* Revoke the device id of tenant_id (NULL: of whichever tenant, for an
+ * operator's command); STORE_NOTFOUND. */
+int store_device_revoke(struct store *s, const char *tenant_id, const char *id, int64_t now_us,
 			struct store_device *out);
+/* cb for each tenant, by name (a negative return stops). */
+int store_tenant_list(struct store *s, int (*cb)(void *arg, const struct store_tenant *t),
+		      void *arg);
+
+/* One row of the audit log, as read back. */
+struct store_audit_row {
+	int64_t id, ts_us;
+	const char *tenant_id, *actor, *action, *object, *detail;  /* NULL when empty */
+};
+/* The newest rows first, of tenant_id (NULL: all), with id below before
+ * (0: from the newest), at most limit (store-audit.c). */
+int store_audit_list(struct store *s, const char *tenant_id, int64_t before, unsigned limit,
+		     int (*cb)(void *arg, const struct store_audit_row *a), void *arg);
+
+/* What to read of a tenant's events (store-event.c); NULL or 0: any. */
+struct store_event_filter {
+	const char *tenant_id;     /* required */
+	const char *event_type, *device_id;
+	int64_t since_us, until_us;        /* event time, [since, until) */
+	const char *text;          /* a substring of the event's JSON */
+	int64_t before;            /* ids below this (paging, newest first) */
+	unsigned limit;
+};
+struct store_event_row {
+	int64_t id, ts_us, received_us;
+	const char *device_id, *event_type, *body;
+};
+int store_event_list(struct store *s, const struct store_event_filter *f,
+		     int (*cb)(void *arg, const struct store_event_row *e), void *arg);
+/* One event of a tenant by id; STORE_NOTFOUND. */
+int store_event_get(struct store *s, const char *tenant_id, int64_t id,
+		    int (*cb)(void *arg, const struct store_event_row *e), void *arg);
 int store_batch_ingest(struct store *s, const struct store_batch *b,
 		       const struct store_event *ev, size_t n, bool *dup,
 		       struct store_batch_seen *seen);
 int store_events_count(struct store *s, const char *tenant_id, uint64_t *n);
 int store_audit_add(struct store *s, int64_t now_us, const struct store_audit *a);
+
+/* A person who signs in to the console or the API.  tenant_id is empty for
+ * the provider's staff. */
+#define STORE_LOGIN_MAX 254        /* a mail address */
+#define STORE_HASH_MAX 128         /* a libsodium password hash string */
+struct store_user {
+	char tenant_id[STORE_ID_LEN];
+	char id[STORE_ID_LEN];
+	char login[STORE_LOGIN_MAX + 1];
+	char name[STORE_NAME_MAX + 1];
+	char role[24];             /* see auth.h */
+	char lang[8];              /* "ja" or "en" */
+	char pw_hash[STORE_HASH_MAX];
+	int64_t created_us;
+	bool disabled;
+};
+
+/* A console session or an API token, by the hash of its secret. */
+struct store_session {
+	char hash[65];
+	char tenant_id[STORE_ID_LEN], user_id[STORE_ID_LEN];
+	char csrf[65];             /* sessions only */
+	int64_t created_us, expires_us;
+};
+
+struct store_api_token {
+	char hash[65];
+	char tenant_id[STORE_ID_LEN], id[STORE_ID_LEN], user_id[STORE_ID_LEN];
+	char name[STORE_NAME_MAX + 1];
+	int64_t created_us, expires_us, used_us;
+	bool revoked;
+};
+
+/* Users (store-user.c).  user_find_login: by login, any tenant;
+ * user_get: within a tenant ("" for staff); list: cb for each user of the
+ * tenant (a negative return stops). */
+int store_user_add(struct store *s, const struct store_user *u);
+int store_user_find_login(struct store *s, const char *login, struct store_user *out);
+int store_user_get(struct store *s, const char *tenant_id, const char *id, struct store_user *out);
+int store_user_list(struct store *s, const char *tenant_id,
+		    int (*cb)(void *arg, const struct store_user *u), void *arg);
+/* Write back name, role, lang, pw_hash and disabled of u (by tenant, id). */
+int store_user_update(struct store *s, const struct store_user *u);
+/* Remove a user with their sessions and API tokens. */
+int store_user_delete(struct store *s, const char *tenant_id, const char *id);
+
+/* Sessions: add; get the live one (expires_us > now) and its user; remove
+ * one, or all of a user's. */
+int store_session_add(struct store *s, const struct store_session *se);
+int store_session_get(struct store *s, const char *hash, int64_t now_us,
+		      struct store_session *se, struct store_user *u);
+int store_session_delete(struct store *s, const char *hash);
+int store_session_delete_user(struct store *s, const char *tenant_id, const char *user_id);
+
+/* API tokens: add; get a live, unrevoked one and its user (marking it
+ * used); list a tenant's (cb); revoke by id within the tenant. */
+int store_api_token_add(struct store *s, const struct store_api_token *t);
+int store_api_token_get(struct store *s, const char *hash, int64_t now_us,
+			struct store_api_token *t, struct store_user *u);
+int store_api_token_list(struct store *s, const char *tenant_id,
+			 int (*cb)(void *arg, const struct store_api_token *t), void *arg);
+int store_api_token_revoke(struct store *s, const char *tenant_id, const char *id);
 
 /* A plain-words name of an error, for messages. */
 const char *store_strerror(int err);

@@ -53,14 +53,23 @@ static void hash_secret(const char *secret, size_t len, char hash[TOKEN_HASH_LEN
 	sodium_bin2hex(hash, TOKEN_HASH_LEN, h, sizeof(h));
 }
 
-int token_new(const char *tenant_id, char *out, size_t len, char hash[TOKEN_HASH_LEN])
+#define SECRET_CHARS sodium_base64_ENCODED_LEN(SECRET_BYTES, \
+					      sodium_base64_VARIANT_URLSAFE_NO_PADDING)
+
+/* SECRET_BYTES random bytes as URL-safe base64 into secret. */
+static void random_secret(char secret[SECRET_CHARS])
 {
 	unsigned char b[SECRET_BYTES];
-	char secret[sodium_base64_ENCODED_LEN(SECRET_BYTES, sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
 	randombytes_buf(b, sizeof(b));
-	sodium_bin2base64(secret, sizeof(secret), b, sizeof(b),
+	sodium_bin2base64(secret, SECRET_CHARS, b, sizeof(b),
 			  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 	sodium_memzero(b, sizeof(b));
+}
+
+int token_new(const char *tenant_id, char *out, size_t len, char hash[TOKEN_HASH_LEN])
+{
+	char secret[SECRET_CHARS];
+	random_secret(secret);
 	if ((size_t)snprintf(out, len, "%s.%s", tenant_id, secret) >= len)
 		return -1;
 	hash_secret(secret, strlen(secret), hash);
@@ -87,5 +96,32 @@ int token_parse(const char *token, char tenant_id[37], char hash[TOKEN_HASH_LEN]
 	    blen != SECRET_BYTES || end != token + len)
 		return -1;
 	hash_secret(secret, len - 37, hash);
+	return 0;
+}
+
+int token_secret_new(const char *prefix, char *out, size_t len, char hash[TOKEN_HASH_LEN])
+{
+	char secret[SECRET_CHARS];
+	random_secret(secret);
+	int n = snprintf(out, len, "%s%s", prefix, secret);
+	sodium_memzero(secret, sizeof(secret));
+	if (n < 0 || (size_t)n >= len)
+		return -1;
+	hash_secret(out, (size_t)n, hash);
+	return 0;
+}
+
+int token_secret_hash(const char *s, char hash[TOKEN_HASH_LEN])
+{
+	size_t len = strnlen(s, TOKEN_MAX);
+	if (len == 0 || len >= TOKEN_MAX)
+		return -1;
+	for (size_t i = 0; i < len; i++) {
+		char c = s[i];
+		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      c == '-' || c == '_'))
+			return -1;
+	}
+	hash_secret(s, len, hash);
 	return 0;
 }

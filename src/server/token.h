@@ -31,6 +31,14 @@ int token_new(const char *tenant_id, char *out, size_t len, char hash[TOKEN_HASH
  * secret.  -1 when it does not have the form of a token. */
 int token_parse(const char *token, char tenant_id[37], char hash[TOKEN_HASH_LEN]);
 
+/* A random secret (192 bits, URL-safe base64) after prefix into out
+ * (TOKEN_MAX), and its hash: session cookies ("" prefix) and API tokens
+ * ("ota_").  -1 when out is too small. */
+int token_secret_new(const char *prefix, char *out, size_t len, char hash[TOKEN_HASH_LEN]);
+/* The hash of a secret presented by a client; -1 when it cannot be one
+ * (empty, too long, characters outside [A-Za-z0-9_-]). */
+int token_secret_hash(const char *s, char hash[TOKEN_HASH_LEN]);
+
 /* True when s is a UUID as token_uuid() writes them. */
 int token_is_uuid(const char *s);
 

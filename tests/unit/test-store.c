@@ -227,17 +227,21 @@ static void test_devices(void **state)
 	/* a device is found only within its tenant */
 	assert_int_equal(store_device_get(s, a.id, d3.id, &got), STORE_NOTFOUND);
 
-	assert_int_equal(store_device_revoke(s, d1.id, 7000, &got), STORE_OK);
+	assert_int_equal(store_device_revoke(s, NULL, d1.id, 7000, &got), STORE_OK);
 	assert_true(got.revoked);
 	assert_string_equal(got.id, d1.id);
 	assert_string_equal(got.tenant_id, a.id);
 	/* again: still revoked, no error */
-	assert_int_equal(store_device_revoke(s, d1.id, 8000, &got), STORE_OK);
+	assert_int_equal(store_device_revoke(s, a.id, d1.id, 8000, &got), STORE_OK);
 	assert_int_equal(store_device_get(s, a.id, d1.id, &got), STORE_OK);
 	assert_true(got.revoked);
 	assert_int_equal(store_device_get(s, a.id, d2.id, &got), STORE_OK);
 	assert_false(got.revoked);
-	assert_int_equal(store_device_revoke(s, "no-such-device", 1, &got), STORE_NOTFOUND);
+	assert_int_equal(store_device_revoke(s, NULL, "no-such-device", 1, &got), STORE_NOTFOUND);
+	/* another tenant's device is not revoked through this tenant */
+	assert_int_equal(store_device_revoke(s, a.id, d3.id, 1, &got), STORE_NOTFOUND);
+	assert_int_equal(store_device_get(s, b.id, d3.id, &got), STORE_OK);
+	assert_false(got.revoked);
 	store_close(s);
 }
 

@@ -1,0 +1,165 @@
+/*
+ * api-tenants.c - tenants (customer companies), their devices and
+ * enrollment tokens, and the audit log, through the API.
+ *
+ * The provider's staff see every tenant; a customer's users see only their
+ * own (http.c has already answered 404 for any other tenant in a path).
+ * Making tenants, enrollment tokens and revoking devices are the provider
+ * admin's.
+ */
+#include "api.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "srv-admin.h"
+#include "srv-time.h"
+#include "../lib/util.h"
+
+static json_t *tenant_json(const struct store_tenant *t)
+{
+	return json_pack("{s:s,s:s,s:I}", "id", t->id, "name", t->name, "created_us",
+			 (json_int_t)t->created_us);
+}
+
+static int add_tenant(void *arg, const struct store_tenant *t)
+{
+	return json_array_append_new(arg, tenant_json(t)) < 0 ? STORE_ERR : 0;
+}
+
+void api_tenant_list(struct http_req *r)
+{
+	json_t *list = json_array();
+	int s = STORE_OK;
+	if (auth_role_staff(r->role)) {
+		s = store_tenant_list(r->srv->store, add_tenant, list);
+	} else {
+		struct store_tenant t;
+		if ((s = store_tenant_find(r->srv->store, r->user.tenant_id, &t)) == STORE_OK)
+			add_tenant(list, &t);
+	}
+	if (s < 0) {
+		json_decref(list);
+		api_store_error(r, s, "tenant");
+		return;
+	}
+	http_reply_json(r, 200, json_pack("{s:o}", "tenants", list));
+}
+
+void api_tenant_create(struct http_req *r)
+{
+	json_t *o = http_body_json(r);
+	if (!o)
+		return;
+	const char *name = api_str(r, o, "name", STORE_NAME_MAX, true);
+	struct store_tenant t;
+	int s = name ? admin_tenant_create(r->srv->store, name, &t) : 0;
+	if (!name) {
+		/* answered */
+	} else if (s == -EINVAL) {
+		http_error(r, 400, "bad_value", "'name' must have 1 to %d bytes", STORE_NAME_MAX);
+	} else if (s < 0) {
+		api_store_error(r, s, "tenant name");
+	} else {
+		api_audit(r, t.id, "tenant.add", t.id, t.name);
+		http_reply_json(r, 201, tenant_json(&t));
+	}
+	json_decref(o);
+}
+
+void api_tenant_get(struct http_req *r)
+{
+	http_reply_json(r, 200, tenant_json(&r->tenant));
+}
+
+static json_t *device_json(const struct store_device *d)
+{
+	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:I,s:b}", "id", d->id, "tenant_id", d->tenant_id,
+			 "name", d->name, "kind", d->kind, "cert_serial", d->cert_serial,
+			 "enrolled_us", (json_int_t)d->enrolled_us, "revoked", d->revoked);
+}
+
+static int add_device(void *arg, const struct store_device *d)
+{
+	return json_array_append_new(arg, device_json(d)) < 0 ? STORE_ERR : 0;
+}
+
+void api_device_list(struct http_req *r)
+{
+	json_t *list = json_array();
+	int s = store_device_list(r->srv->store, r->tenant.id, add_device, list);
+	if (s < 0) {
+		json_decref(list);
+		api_store_error(r, s, "device");
+		return;
+	}
+	http_reply_json(r, 200, json_pack("{s:o}", "devices", list));
+}
+
+void api_device_get(struct http_req *r)
+{
+	struct store_device d;
+	int s = store_device_get(r->srv->store, r->tenant.id, http_param(r, "device"), &d);
+	if (s < 0)
+		api_store_error(r, s, "device");
+	else
+		http_reply_json(r, 200, device_json(&d));
+}
+
+void api_device_revoke(struct http_req *r)
+{
+	struct store_device d;
+	int s = store_device_revoke(r->srv->store, r->tenant.id, http_param(r, "device"),
+				    srv_now_us(), &d);
+	if (s < 0) {
+		api_store_error(r, s, "device");
+		return;
+	}
+	api_audit(r, d.tenant_id, "device.revoke", d.id, d.name);
+	http_reply_json(r, 200, device_json(&d));
+}
+
+void api_enroll_token_create(struct http_req *r)
+{
+	char token[TOKEN_MAX], when[40];
+	struct store_token tk;
+	int s = admin_token_create(r->srv->store, r->tenant.id, r->srv->enroll_ttl_us, token, &tk);
+	if (s < 0) {
+		api_store_error(r, s, "token");
+		return;
+	}
+	srv_time_fmt(tk.expires_us, when, sizeof(when));
+	api_audit(r, r->tenant.id, "token.create", r->tenant.id, when);
+	http_reply_json(r, 201, json_pack("{s:s,s:I,s:s,s:s}", "token", token, "expires_us",
+					  (json_int_t)tk.expires_us, "ca", ca_cert_pem(r->srv->ca),
+					  "ca_sha256", ca_fingerprint(r->srv->ca)));
+}
+
+static int add_audit(void *arg, const struct store_audit_row *a)
+{
+	json_t *o = json_pack("{s:I,s:I,s:s?,s:s?,s:s?,s:s?,s:s?}", "id", (json_int_t)a->id,
+			      "ts_us", (json_int_t)a->ts_us, "tenant_id", a->tenant_id, "actor",
+			      a->actor, "action", a->action, "object", a->object, "detail",
+			      a->detail);
+	return json_array_append_new(arg, o) < 0 ? STORE_ERR : 0;
+}
+
+void api_audit_list(struct http_req *r)
+{
+	const char *b = http_query(r, "before"), *l = http_query(r, "limit");
+	uint64_t before = 0, limit = 100;
+	if ((b && ot_parse_u64(b, 1, INT64_MAX, false, &before) < 0) ||
+	    (l && ot_parse_u64(l, 1, 1000, false, &limit) < 0)) {
+		http_error(r, 400, "bad_query", "'before' must be an id and 'limit' 1 to 1000");
+		return;
+	}
+	json_t *list = json_array();
+	int s = store_audit_list(r->srv->store, http_param(r, "tenant") ? r->tenant.id : NULL,
+				 (int64_t)before, (unsigned)limit, add_audit, list);
+	if (s < 0) {
+		json_decref(list);
+		api_store_error(r, s, "audit record");
+		return;
+	}
+	http_reply_json(r, 200, json_pack("{s:o}", "audit", list));
+}

@@ -1,0 +1,79 @@
+/*
+ * store-event.c - reading a tenant's events back: filtered by type,
+ * device, time and text, newest first, paged by id.
+ *
+ * Every filter is a bound parameter (an absent one is NULL and matches
+ * all), so that nothing a user types reaches the SQL text.  The text
+ * filter is a substring of the event's JSON: its own % and _ are escaped,
+ * so they match themselves.
+ */
+#include "store-db.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define EVENT_COLS "id, ts_us, received_us, device_id, event_type, body"
+
+struct event_cb {
+	int (*cb)(void *arg, const struct store_event_row *e);
+	void *arg;
+};
+
+static int each_event(void *arg, const struct store_row *r)
+{
+	struct event_cb *c = arg;
+	struct store_event_row e = {
+		.id = store_col_int(r, 0), .ts_us = store_col_int(r, 1),
+		.received_us = store_col_int(r, 2), .device_id = store_col_text(r, 3),
+		.event_type = store_col_text(r, 4), .body = store_col_text(r, 5),
+	};
+	return c->cb(c->arg, &e);
+}
+
+/* "%<text with % _ \ escaped>%" for LIKE ... ESCAPE '\' (malloc'd). */
+static char *like_pattern(const char *text)
+{
+	char *p = malloc(2 * strlen(text) + 3), *o = p;
+	if (!p)
+		return NULL;
+	*o++ = '%';
+	for (; *text; text++) {
+		if (*text == '%' || *text == '_' || *text == '\\')
+			*o++ = '\\';
+		*o++ = *text;
+	}
+	*o++ = '%';
+	*o = '\0';
+	return p;
+}
+
+int store_event_list(struct store *s, const struct store_event_filter *f,
+		     int (*cb)(void *arg, const struct store_event_row *e), void *arg)
+{
+	STORE_Q(q, "SELECT " EVENT_COLS " FROM events WHERE tenant_id = ?1 "
+		   "AND (CAST(?2 AS TEXT) IS NULL OR event_type = ?2) "
+		   "AND (CAST(?3 AS TEXT) IS NULL OR device_id = ?3) "
+		   "AND (CAST(?4 AS BIGINT) = 0 OR ts_us >= ?4) "
+		   "AND (CAST(?5 AS BIGINT) = 0 OR ts_us < ?5) "
+		   "AND (CAST(?6 AS TEXT) IS NULL OR body LIKE ?6 ESCAPE '\\') "
+		   "AND (CAST(?7 AS BIGINT) = 0 OR id < ?7) ORDER BY id DESC LIMIT ?8");
+	char *like = NULL;
+	if (f->text && !(like = like_pattern(f->text)))
+		return STORE_ERR;
+	struct store_arg a[] = { A_TEXT(f->tenant_id), A_TEXT(f->event_type), A_TEXT(f->device_id),
+				 A_INT(f->since_us), A_INT(f->until_us), A_TEXT(like),
+				 A_INT(f->before), A_INT(f->limit) };
+	struct event_cb c = { cb, arg };
+	int rc = store_query(s, &q, a, 8, each_event, &c);
+	free(like);
+	return rc < 0 ? rc : STORE_OK;
+}
+
+int store_event_get(struct store *s, const char *tenant_id, int64_t id,
+		    int (*cb)(void *arg, const struct store_event_row *e), void *arg)
+{
+	STORE_Q(q, "SELECT " EVENT_COLS " FROM events WHERE tenant_id = ?1 AND id = ?2");
+	struct store_arg a[] = { A_TEXT(tenant_id), A_INT(id) };
+	struct event_cb c = { cb, arg };
+	return store_one(s, &q, a, 2, each_event, &c);
+}
