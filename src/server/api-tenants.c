@@ -10,6 +10,7 @@
 #include "api.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "srv-admin.h"
@@ -18,8 +19,8 @@
 
 static json_t *tenant_json(const struct store_tenant *t)
 {
-	return json_pack("{s:s,s:s,s:I}", "id", t->id, "name", t->name, "created_us",
-			 (json_int_t)t->created_us);
+	return json_pack("{s:s,s:s,s:I,s:i}", "id", t->id, "name", t->name, "created_us",
+			 (json_int_t)t->created_us, "retention_days", (int)t->retention_days);
 }
 
 static int add_tenant(void *arg, const struct store_tenant *t)
@@ -70,6 +71,32 @@ void api_tenant_create(struct http_req *r)
 void api_tenant_get(struct http_req *r)
 {
 	http_reply_json(r, 200, tenant_json(&r->tenant));
+}
+
+void api_tenant_update(struct http_req *r)
+{
+	json_t *o = http_body_json(r);
+	if (!o)
+		return;
+	json_t *days = json_object_get(o, "retention_days");
+	if (!json_is_integer(days) || json_integer_value(days) < 0 ||
+	    json_integer_value(days) > 36500) {
+		http_error(r, 400, "bad_value", "'retention_days' must be a number of days from 1 "
+			   "to 36500, or 0 for the server's default");
+	} else {
+		unsigned d = (unsigned)json_integer_value(days);
+		int s = store_tenant_set_retention(r->srv->store, r->tenant.id, d);
+		if (s < 0) {
+			api_store_error(r, s, "tenant");
+		} else {
+			char detail[48];
+			snprintf(detail, sizeof(detail), "retention_days %u", d);
+			r->tenant.retention_days = d;
+			api_audit(r, r->tenant.id, "tenant.update", r->tenant.id, detail);
+			http_reply_json(r, 200, tenant_json(&r->tenant));
+		}
+	}
+	json_decref(o);
 }
 
 static json_t *device_json(const struct store_device *d)

@@ -34,6 +34,7 @@ const struct http_route api_routes[] = {
 	{ "GET", "/api/v1/tenants", NEED_USER, SMALL, NULL, api_tenant_list },
 	{ "POST", "/api/v1/tenants", NEED_PROVIDER_ADMIN, SMALL, NULL, api_tenant_create },
 	{ "GET", "/api/v1/tenants/{tenant}", NEED_USER, SMALL, NULL, api_tenant_get },
+	{ "PATCH", "/api/v1/tenants/{tenant}", NEED_PROVIDER_ADMIN, SMALL, NULL, api_tenant_update },
 	{ "GET", "/api/v1/tenants/{tenant}/users", NEED_TENANT_ADMIN, SMALL, NULL, api_user_list },
 	{ "POST", "/api/v1/tenants/{tenant}/users", NEED_TENANT_ADMIN, SMALL, NULL, api_user_create },
 	{ "GET", "/api/v1/tenants/{tenant}/users/{user}", NEED_TENANT_ADMIN, SMALL, NULL, api_user_get },

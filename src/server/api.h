@@ -50,6 +50,7 @@ void api_user_delete(struct http_req *r);
 void api_tenant_list(struct http_req *r);
 void api_tenant_create(struct http_req *r);
 void api_tenant_get(struct http_req *r);
+void api_tenant_update(struct http_req *r);
 void api_device_list(struct http_req *r);
 void api_device_get(struct http_req *r);
 void api_device_revoke(struct http_req *r);

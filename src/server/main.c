@@ -25,6 +25,7 @@
 
 #include "api.h"
 #include "http.h"
+#include "retention.h"
 #include "srv-config.h"
 #include "srv-setup.h"
 #include "token.h"
@@ -152,6 +153,7 @@ static int serve(const struct ot_config *cfg, int fd)
 {
 	struct srv srv = { 0 };
 	struct http_server *h = NULL;
+	struct retention *ret = NULL;
 	char *cert = NULL, *key = NULL;
 	const char *const *names;
 	size_t nnames = cfg_list(cfg, "tls.names", &names);
@@ -199,15 +201,19 @@ static int serve(const struct ot_config *cfg, int fd)
 	};
 	if (!(h = http_start(&hp)))
 		goto out;
+	if (!(ret = retention_start(srv.store, (unsigned)cfg_uint(cfg, "retention.events-days"),
+				    (unsigned)cfg_uint(cfg, "retention.interval"))))
+		goto out;
 	fd = -1;  /* libmicrohttpd owns it now */
 	ot_notice("ready: %s store, CA %s (SHA-256 %s)", cfg_str(cfg, "store.backend"),
 		  ca_cert_path(srv.ca), ca_fingerprint(srv.ca));
 	while (sigwait(&sigs, &sig) == 0 && sig != SIGINT && sig != SIGTERM)
 		;
 	ot_notice("stopping (%s)", strsignal(sig));
-	http_stop(h);
 	rc = 0;
 out:
+	retention_stop(ret);
+	http_stop(h);
 	if (fd >= 0)
 		close(fd);
 	rl_free(srv.rl);

@@ -32,6 +32,9 @@ const struct cfg_key srv_cfg_keys[] = {
 
 	{ "enroll.token-ttl", CFG_UINT, "86400", 60, 31536000, "seconds an enrollment token stays valid (otasukectl token create --ttl overrides)" },
 
+	{ "retention.events-days", CFG_UINT, "365", 1, 36500, "days a tenant's events are kept, unless the tenant has its own (API: PATCH /api/v1/tenants/ID)" },
+	{ "retention.interval", CFG_UINT, "3600", 1, 86400, "seconds between two runs deleting events past their retention" },
+
 	{ "ingest.max-bytes", CFG_SIZE, "8mb", 1024, GB(1), "largest batch, decompressed (413 beyond)" },
 	{ "ingest.max-lines", CFG_UINT, "10000", 1, 10000000, "most events in one batch (413 beyond)" },
 	{ "ingest.rate-limit.events-per-second", CFG_UINT, "1000", 0, UINT32_MAX, "events a device may send per second, sustained (0: no limit; 429 beyond)" },

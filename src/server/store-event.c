@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../lib/util.h"
+
 #define EVENT_COLS "id, ts_us, received_us, device_id, event_type, body"
 
 struct event_cb {
@@ -76,4 +78,61 @@ int store_event_get(struct store *s, const char *tenant_id, int64_t id,
 	struct store_arg a[] = { A_TEXT(tenant_id), A_INT(id) };
 	struct event_cb c = { cb, arg };
 	return store_one(s, &q, a, 2, each_event, &c);
+}
+
+struct tenant_ages {
+	struct { char id[STORE_ID_LEN]; unsigned days; } *v;
+	size_t n, cap;
+};
+
+static int keep_tenant(void *arg, const struct store_tenant *t)
+{
+	struct tenant_ages *ta = arg;
+	void *v = ot_grow(ta->v, &ta->cap, ta->n, sizeof(*ta->v), 16);
+	if (!v)
+		return STORE_ERR;
+	ta->v = v;
+	memcpy(ta->v[ta->n].id, t->id, sizeof(t->id));
+	ta->v[ta->n++].days = t->retention_days;
+	return 0;
+}
+
+/* Delete q's rows chunk at a time until fewer are left; the rows deleted,
+ * or a negative store_err. */
+static int64_t delete_chunks(struct store *s, struct store_q *q, const char *tenant_id,
+			     int64_t cutoff, unsigned chunk)
+{
+	struct store_arg a[] = { A_TEXT(tenant_id), A_INT(cutoff), A_INT(chunk) };
+	int64_t total = 0;
+	int rc;
+	do {
+		if ((rc = store_exec(s, q, a, 3)) < 0)
+			return rc;
+		total += rc;
+	} while ((unsigned)rc == chunk);
+	return total;
+}
+
+int store_retention_run(struct store *s, int64_t now_us, unsigned default_days, unsigned chunk,
+			uint64_t *deleted)
+{
+	STORE_Q(q_events, "DELETE FROM events WHERE id IN (SELECT id FROM events "
+			  "WHERE tenant_id = ?1 AND ts_us < ?2 LIMIT ?3)");
+	STORE_Q(q_batches, "DELETE FROM batches WHERE (tenant_id, device_id, batch_id) IN "
+			   "(SELECT tenant_id, device_id, batch_id FROM batches "
+			   "WHERE tenant_id = ?1 AND received_us < ?2 LIMIT ?3)");
+	struct tenant_ages ta = { 0 };
+	int rc = store_tenant_list(s, keep_tenant, &ta);
+	*deleted = 0;
+	for (size_t i = 0; rc == STORE_OK && i < ta.n; i++) {
+		unsigned days = ta.v[i].days ? ta.v[i].days : default_days;
+		int64_t cutoff = now_us - (int64_t)days * 86400 * 1000000;
+		int64_t n = delete_chunks(s, &q_events, ta.v[i].id, cutoff, chunk);
+		if (n >= 0)
+			*deleted += (uint64_t)n;
+		if (n < 0 || (n = delete_chunks(s, &q_batches, ta.v[i].id, cutoff, chunk)) < 0)
+			rc = (int)n;
+	}
+	free(ta.v);
+	return rc;
 }

@@ -73,6 +73,9 @@ static const char *const steps[] = {
 	"  name TEXT NOT NULL, created_us BIGINT NOT NULL, expires_us BIGINT NOT NULL,"
 	"  used_us BIGINT, revoked INTEGER NOT NULL DEFAULT 0);"
 	"CREATE UNIQUE INDEX api_tokens_id ON api_tokens (tenant_id, id);",
+	/* 3: how long each tenant's events are kept (0: the server's default) */
+	"ALTER TABLE tenants ADD COLUMN retention_days INTEGER NOT NULL DEFAULT 0;"
+	"CREATE INDEX batches_received ON batches (tenant_id, received_us);",
 };
 
 /* The step with the backend's words in place of {serial} and {blob}. */

@@ -11,11 +11,15 @@
 
 #include "../lib/util.h"
 
+#define TENANT_COLS "id, name, created_us, retention_days"
+
 int store_tenant_add(struct store *s, const struct store_tenant *t)
 {
-	STORE_Q(q, "INSERT INTO tenants (id, name, created_us) VALUES (?1, ?2, ?3)");
-	struct store_arg a[] = { A_TEXT(t->id), A_TEXT(t->name), A_INT(t->created_us) };
-	int rc = store_exec(s, &q, a, 3);
+	STORE_Q(q, "INSERT INTO tenants (id, name, created_us, retention_days) "
+		   "VALUES (?1, ?2, ?3, ?4)");
+	struct store_arg a[] = { A_TEXT(t->id), A_TEXT(t->name), A_INT(t->created_us),
+				 A_INT(t->retention_days) };
+	int rc = store_exec(s, &q, a, 4);
 	return rc < 0 ? rc : STORE_OK;
 }
 
@@ -25,12 +29,13 @@ static int read_tenant(void *arg, const struct store_row *r)
 	store_col_copy(r, 0, t->id, sizeof(t->id));
 	store_col_copy(r, 1, t->name, sizeof(t->name));
 	t->created_us = store_col_int(r, 2);
+	t->retention_days = (unsigned)store_col_int(r, 3);
 	return 0;
 }
 
 int store_tenant_find(struct store *s, const char *id_or_name, struct store_tenant *out)
 {
-	STORE_Q(q, "SELECT id, name, created_us FROM tenants WHERE id = ?1 OR name = ?1 "
+	STORE_Q(q, "SELECT " TENANT_COLS " FROM tenants WHERE id = ?1 OR name = ?1 "
 		   "ORDER BY CASE WHEN id = ?1 THEN 0 ELSE 1 END LIMIT 1");
 	struct store_arg a[] = { A_TEXT(id_or_name) };
 	return store_one(s, &q, a, 1, read_tenant, out);
@@ -149,6 +154,14 @@ int store_device_revoke(struct store *s, const char *tenant_id, const char *id, 
 	return store_one(s, &q, a, 3, one_device, out);
 }
 
+int store_tenant_set_retention(struct store *s, const char *tenant_id, unsigned days)
+{
+	STORE_Q(q, "UPDATE tenants SET retention_days = ?2 WHERE id = ?1");
+	struct store_arg a[] = { A_TEXT(tenant_id), A_INT(days) };
+	int rc = store_exec(s, &q, a, 2);
+	return rc < 0 ? rc : rc == 0 ? STORE_NOTFOUND : STORE_OK;
+}
+
 struct tenant_cb {
 	int (*cb)(void *arg, const struct store_tenant *t);
 	void *arg;
@@ -165,7 +178,7 @@ static int each_tenant(void *arg, const struct store_row *r)
 int store_tenant_list(struct store *s, int (*cb)(void *arg, const struct store_tenant *t),
 		      void *arg)
 {
-	STORE_Q(q, "SELECT id, name, created_us FROM tenants ORDER BY name");
+	STORE_Q(q, "SELECT " TENANT_COLS " FROM tenants ORDER BY name");
 	struct tenant_cb c = { cb, arg };
 	int rc = store_query(s, &q, NULL, 0, each_tenant, &c);
 	return rc < 0 ? rc : STORE_OK;

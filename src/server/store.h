@@ -51,6 +51,7 @@ struct store_tenant {
 	char id[STORE_ID_LEN];
 	char name[STORE_NAME_MAX + 1];
 	int64_t created_us;
+	unsigned retention_days;   /* events kept; 0: the server's default */
 };
 
 struct store_device {
@@ -125,6 +126,8 @@ int store_device_list(struct store *s, const char *tenant_id,
  * operator's command); STORE_NOTFOUND. */
 int store_device_revoke(struct store *s, const char *tenant_id, const char *id, int64_t now_us,
 			struct store_device *out);
+/* Set how many days the tenant's events are kept (0: the default). */
+int store_tenant_set_retention(struct store *s, const char *tenant_id, unsigned days);
 /* cb for each tenant, by name (a negative return stops). */
 int store_tenant_list(struct store *s, int (*cb)(void *arg, const struct store_tenant *t),
 		      void *arg);
@@ -154,6 +157,14 @@ struct store_event_row {
 };
 int store_event_list(struct store *s, const struct store_event_filter *f,
 		     int (*cb)(void *arg, const struct store_event_row *e), void *arg);
+/*
+ * Retention: delete each tenant's events older than its retention_days
+ * (default_days when 0) before now_us, and the records of batches received
+ * before then, chunk rows per transaction so that ingest goes on between
+ * them.  *deleted: the events deleted.
+ */
+int store_retention_run(struct store *s, int64_t now_us, unsigned default_days, unsigned chunk,
+			uint64_t *deleted);
 /* One event of a tenant by id; STORE_NOTFOUND. */
 int store_event_get(struct store *s, const char *tenant_id, int64_t id,
 		    int (*cb)(void *arg, const struct store_event_row *e), void *arg);

@@ -133,6 +133,12 @@ def run(check, srv, t, otasuked):
     check("with it: tenant made (201)", s == 201 and r["name"] == "Tenant C")
     s, r, _ = admin.call("POST", "/api/v1/tenants", {"name": "Tenant C"})
     check("the same name again: 409", s == 409)
+    s, r, _ = admin.call("PATCH", "/api/v1/tenants/%s" % tb, {"retention_days": 90})
+    check("the provider admin sets B's retention to 90 days",
+          s == 200 and r["retention_days"] == 90)
+    for bad in (-1, 36501, "90", None):
+        s, r, _ = admin.call("PATCH", "/api/v1/tenants/%s" % tb, {"retention_days": bad})
+        check("retention_days %r: 400" % (bad,), s == 400)
 
     made = {}
     for tenant, who in ((ta, "a"), (tb, "b")):

@@ -383,6 +383,73 @@ static void test_concurrent_batches(void **state)
 	store_close(s);
 }
 
+/* Store n events of tenant/device at times ts[0..n) (microseconds). */
+static void put_events(struct store *s, const char *tenant, const char *device,
+		       const int64_t *ts, size_t n, const char *batch_id)
+{
+	char **texts;
+	struct store_event *ev = make_events(n, &texts);
+	for (size_t i = 0; i < n; i++)
+		ev[i].ts_us = ts[i];
+	struct store_batch b = { .tenant_id = tenant, .device_id = device, .batch_id = batch_id,
+				 .received_us = ts[0], .accepted = (uint32_t)n,
+				 .rejected_json = "[]" };
+	struct store_batch_seen seen = { 0 };
+	bool dup;
+	assert_int_equal(store_batch_ingest(s, &b, ev, n, &dup, &seen), STORE_OK);
+	free_events(ev, texts, n);
+}
+
+static void test_retention(void **state)
+{
+	struct store *s = open_store();
+	struct store_tenant a, b, got;
+	struct store_device d, e;
+	uint64_t count, deleted;
+	/* "now" 200 days after the other tests' events: within the default */
+	const int64_t day = 86400LL * 1000000, now = 1700000000000000 + 200 * day;
+	/* 7 events 100 days old, 3 recent, in each tenant; the batches too */
+	int64_t old[7], recent[3];
+	for (int i = 0; i < 7; i++)
+		old[i] = now - 100 * day + i;
+	for (int i = 0; i < 3; i++)
+		recent[i] = now - day + i;
+	new_tenant(s, "retention-a", &a);
+	new_tenant(s, "retention-b", &b);
+	new_device(s, a.id, "gw", &d);
+	new_device(s, b.id, "gw", &e);
+	put_events(s, a.id, d.id, old, 7, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1");
+	put_events(s, a.id, d.id, recent, 3, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa2");
+	put_events(s, b.id, e.id, old, 7, "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb1");
+	put_events(s, b.id, e.id, recent, 3, "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb2");
+
+	/* a keeps 30 days, b the default of 365 */
+	assert_int_equal(store_tenant_set_retention(s, a.id, 30), STORE_OK);
+	assert_int_equal(store_tenant_find(s, a.id, &got), STORE_OK);
+	assert_int_equal(got.retention_days, 30);
+	assert_int_equal(store_tenant_set_retention(s, "no-such-tenant", 30), STORE_NOTFOUND);
+	/* chunks of 2 rows: the deletion goes round several times */
+	assert_int_equal(store_retention_run(s, now, 365, 2, &deleted), STORE_OK);
+	assert_true(deleted == 7);
+	assert_int_equal(store_events_count(s, a.id, &count), STORE_OK);
+	assert_true(count == 3);
+	assert_int_equal(store_events_count(s, b.id, &count), STORE_OK);
+	assert_true(count == 10);
+	/* the old batch record of a is gone: sent again, it is stored again */
+	put_events(s, a.id, d.id, old, 7, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1");
+	assert_int_equal(store_events_count(s, a.id, &count), STORE_OK);
+	assert_true(count == 10);
+	/* the default shortened: b's old events go too (and the other tests'),
+	 * the re-sent ones of a again */
+	assert_int_equal(store_retention_run(s, now, 50, 1000, &deleted), STORE_OK);
+	assert_true(deleted >= 14);
+	assert_int_equal(store_events_count(s, a.id, &count), STORE_OK);
+	assert_true(count == 3);
+	assert_int_equal(store_events_count(s, b.id, &count), STORE_OK);
+	assert_true(count == 3);
+	store_close(s);
+}
+
 static void test_audit(void **state)
 {
 	struct store *s = open_store();
@@ -400,6 +467,7 @@ int main(void)
 		cmocka_unit_test(test_devices),
 		cmocka_unit_test(test_batches),
 		cmocka_unit_test(test_concurrent_batches),
+		cmocka_unit_test(test_retention),
 		cmocka_unit_test(test_audit),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
