@@ -14,13 +14,11 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <grp.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -37,6 +35,7 @@
 #include "../lib/config.h"
 #include "../lib/enroll.h"
 #include "../lib/log.h"
+#include "../lib/privs.h"
 
 #define DEFAULT_CONFIG "/etc/otasuke/otasuke.yaml"
 #define DEFAULT_STATE_DIR "/var/lib/otasuke"
@@ -268,19 +267,11 @@ static int drop_privileges(const char *user, const char *logdir)
 {
 	if (geteuid() != 0)
 		return 0;
-	struct passwd *pw = getpwnam(user);
-	if (!pw) {
-		ot_err("run-as.user '%s' does not exist", user);
+	struct passwd *pw = ot_account(user, "run-as.user");
+	if (!pw)
 		return -1;
-	}
 	hand_over(logdir, pw);
-	if (setgroups(0, NULL) < 0 || setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0) {
-		ot_err("cannot become %s: %s", user, strerror(errno));
-		return -1;
-	}
-	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-	ot_info("running as %s", user);
-	return 0;
+	return ot_become(pw);
 }
 
 /* Seconds on clock c, for the rule-loading times people read. */

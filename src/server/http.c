@@ -148,8 +148,7 @@ static void authenticate(struct http_req *r)
 	r->have_device = true;
 }
 
-/* Whether path matches pattern, its {name} parts kept in r->params. */
-static bool match(const char *pattern, const char *path, struct http_req *r)
+bool http_path_match(const char *pattern, const char *path, struct http_req *r)
 {
 	const char *p = pattern, *u = path;
 	r->nparams = 0;
@@ -181,7 +180,7 @@ static void route(struct http_req *r, const char *method, const char *url)
 {
 	bool path_known = false;
 	for (size_t i = 0; i < api_nroutes; i++) {
-		if (!match(api_routes[i].path, url, r))
+		if (!http_path_match(api_routes[i].path, url, r))
 			continue;
 		path_known = true;
 		if (!strcmp(api_routes[i].method, method)) {

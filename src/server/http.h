@@ -75,6 +75,10 @@ struct http_route {
 const char *http_header(struct http_req *r, const char *name);
 /* A query string argument's value, or NULL. */
 const char *http_query(struct http_req *r, const char *name);
+/* Whether path matches a route's pattern; its {name} parts (each one
+ * whole segment, at most 4, each shorter than r->params' room) go to
+ * r->params. */
+bool http_path_match(const char *pattern, const char *path, struct http_req *r);
 /* A {name} part of the path, or NULL. */
 const char *http_param(struct http_req *r, const char *name);
 /* Answer status with {"error": code, "message": ...}. */

@@ -12,18 +12,17 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <grp.h>
 #include <netinet/in.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "srv-config.h"
 #include "../lib/log.h"
+#include "../lib/privs.h"
 #include "../lib/util.h"
 
 int srv_parse_listen(const char *s, struct sockaddr_storage *addr, socklen_t *len)
@@ -124,12 +123,7 @@ struct ot_config *srv_config_load(const char *path, const char *const *sets, int
 
 static struct passwd *run_as(const struct ot_config *cfg)
 {
-	const char *user = cfg_str(cfg, "run-as.user");
-	struct passwd *pw = user ? getpwnam(user) : NULL;
-	if (!pw)
-		ot_err("run-as.user '%s' does not exist (create it, or name another user)",
-		       user ? user : "");
-	return pw;
+	return ot_account(cfg_str(cfg, "run-as.user"), "run-as.user");
 }
 
 int srv_state_prepare(const struct ot_config *cfg)
@@ -158,15 +152,7 @@ int srv_drop_privileges(const struct ot_config *cfg)
 	if (geteuid() != 0)
 		return 0;
 	struct passwd *pw = run_as(cfg);
-	if (!pw)
-		return -1;
-	if (setgroups(0, NULL) < 0 || setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0) {
-		ot_err("cannot become %s: %s", pw->pw_name, strerror(errno));
-		return -1;
-	}
-	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-	ot_info("running as %s", pw->pw_name);
-	return 0;
+	return pw ? ot_become(pw) : -1;
 }
 
 struct store *srv_store_open(const struct ot_config *cfg)
