@@ -39,6 +39,18 @@ const struct cfg_key srv_cfg_keys[] = {
 	{ "ingest.max-lines", CFG_UINT, "10000", 1, 10000000, "most events in one batch (413 beyond)" },
 	{ "ingest.rate-limit.events-per-second", CFG_UINT, "1000", 0, UINT32_MAX, "events a device may send per second, sustained (0: no limit; 429 beyond)" },
 	{ "ingest.rate-limit.burst", CFG_UINT, "100000", 1, UINT32_MAX, "events a device may send at once after a quiet time" },
+
+	{ "notify.smtp.url", CFG_STR, NULL, 0, 0, "mail server for notifications: smtp://HOST[:PORT] or smtps://HOST[:PORT] (unset: no mail)" },
+	{ "notify.smtp.from", CFG_STR, NULL, 0, 0, "sender address of notification mail (envelope and From:), e.g. soc@example.jp" },
+	{ "notify.smtp.from-name", CFG_STR, "otasuke", 0, 0, "sender name shown in From: (any language)" },
+	{ "notify.smtp.user", CFG_STR, NULL, 0, 0, "user name for SMTP authentication (unset: none)" },
+	{ "notify.smtp.password", CFG_STR, NULL, 0, 0, "password for SMTP authentication" },
+	{ "notify.smtp.starttls", CFG_STR, "try", 0, 0, "for smtp://: try (STARTTLS when offered), require (never in clear) or never" },
+	{ "notify.line.api", CFG_STR, "https://api.line.me", 0, 0, "base URL of the LINE Messaging API" },
+	{ "notify.chatwork.api", CFG_STR, "https://api.chatwork.com", 0, 0, "base URL of the Chatwork API" },
+	{ "notify.connect-timeout", CFG_UINT, "10", 1, 300, "seconds to connect to a mail server or a receiver" },
+	{ "notify.timeout", CFG_UINT, "30", 1, 3600, "seconds one delivery may take in all (then it is tried again later)" },
+	{ "notify.ca-file", CFG_STR, NULL, 0, 0, "PEM file of the CAs trusted for notifications over HTTPS and SMTP TLS (unset: the system's)" },
 };
 
 const size_t srv_cfg_nkeys = sizeof(srv_cfg_keys) / sizeof(srv_cfg_keys[0]);

@@ -317,7 +317,10 @@ def main():
             check("... once", out.strip() == str(len(eve) + 2 + 10 + 10))
 
         # large bodies at once, more than http.max-buffered (8mb) holds: one
-        # is taken, the others are told 503 and nothing of theirs is stored
+        # is taken, the others are told 503 and nothing of theirs is stored.
+        # Sent slowly so that they overlap even on a busy machine; should the
+        # first be done before the third starts, that one fits again, so two
+        # may be taken: what matters is that not all three are held at once
         rc, out, _ = srv.ctl("token", "create", TENANT_B)
         status, reply, dev_b = enroll(srv, t, re.search(r"^token: (\S+)", out, re.M).group(1), "b")
         large = b"".join(eve[:6000])
@@ -325,7 +328,7 @@ def main():
 
         def send(i):
             results[i] = curl(srv, "events", large, batch_headers(secrets.token_hex(16), gz=False),
-                              dev_b, t, tag=str(i), extra=["--limit-rate", "2M"])
+                              dev_b, t, tag=str(i), extra=["--limit-rate", "600K"])
         threads = [threading.Thread(target=send, args=(i,)) for i in range(3)]
         for th in threads:
             th.start()
@@ -333,10 +336,12 @@ def main():
             th.join()
         codes = sorted(r[0] for r in results)
         check("bodies beyond http.max-buffered: 503 busy with Retry-After, the rest stored (%s)" % codes,
-              codes == [200, 503, 503] and all(r[1]["error"] == "busy" and "Retry-After" in r[2]
-                                               for r in results if r[0] == 503))
+              codes in ([200, 503, 503], [200, 200, 503])
+              and all(r[1]["error"] == "busy" and "Retry-After" in r[2]
+                      for r in results if r[0] == 503))
         rc, out, _ = srv.ctl("events", "count", TENANT_B)
-        check("... and only the batch answered 200 is stored", out.strip() == "6000")
+        check("... and only the batches answered 200 are stored",
+              out.strip() == str(6000 * codes.count(200)))
 
         # the rate: the bucket (BURST) is nearly spent by now
         body = b"".join(eve[:6000])
