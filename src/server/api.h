@@ -10,6 +10,7 @@
 #include <stdatomic.h>
 
 #include "ca.h"
+#include "correlate.h"
 #include "http.h"
 #include "ingest.h"
 #include "ratelimit.h"
@@ -23,6 +24,7 @@ struct srv {
 	size_t max_upload;         /* largest body of an upload, compressed */
 	size_t max_buffered;       /* bodies held in memory at once, all requests */
 	atomic_size_t buffered;
+	struct correlate *correlate; /* woken when a batch brings alerts */
 };
 
 extern const struct http_route api_routes[];
