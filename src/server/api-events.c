@@ -130,6 +130,12 @@ void api_events_body(struct http_req *r)
 		free(seen.rejected_json);
 	} else {
 		rl_charge(srv->rl, r->device.id, res.nev, b.received_us);
+		for (size_t i = 0; i < res.nev; i++) {
+			if (!strcmp(res.ev[i].event_type, "alert")) {
+				correlate_wake(srv->correlate);
+				break;
+			}
+		}
 		answer(r, batch, b.accepted, false, rejected);
 		ot_debug("device %s batch %s: %u accepted, %u rejected", r->device.id, batch,
 			 b.accepted, b.rejected);

@@ -12,6 +12,7 @@
 
 #include "auth.h"
 #include "ca.h"
+#include "correlate.h"
 #include "http.h"
 #include "ingest.h"
 #include "ratelimit.h"
@@ -27,6 +28,7 @@ struct srv {
 	atomic_size_t buffered;
 	struct auth_limiter *login_limit;
 	int64_t session_ttl_us, api_token_ttl_us, enroll_ttl_us;
+	struct correlate *correlate; /* woken when a batch brings alerts */
 };
 
 extern const struct http_route api_routes[];

@@ -1,12 +1,14 @@
 /*
  * main.c - otasuked, the provider's server: devices enroll and upload their
- * events here (HTTPS with client certificates), and it stores them.
+ * events here (HTTPS with client certificates); it stores them, turns
+ * their alerts into incidents and queues notifications about them.
  *
  * Start-up order, each step only once the one before worked: read and check
  * the configuration; open the log file and the listening port (as root if
  * started so, for a port below 1024 or a log folder of root's); become
  * run-as.user; open (or create) the CA and issue this run's server
- * certificate; open the store and bring its schema up to date; serve until
+ * certificate; open the store and bring its schema up to date; start the
+ * correlator and the notifier (correlate.h, notifier.h); serve until
  * SIGINT or SIGTERM, then finish the requests in progress and stop.
  * It runs in the foreground and logs to stderr or logging.file (for
  * systemd or any supervisor).  See docs/otasuked.md.
@@ -24,6 +26,9 @@
 #include <arpa/inet.h>
 
 #include "api.h"
+#include "classmap.h"
+#include "correlate.h"
+#include "notifier.h"
 #include "http.h"
 #include "retention.h"
 #include "srv-config.h"
@@ -35,7 +40,8 @@ static void usage(FILE *out)
 {
 	fputs(
 "Usage: otasuked [options]\n"
-"Serve device enrollment and event upload over HTTPS, and store the events.\n"
+"Serve device enrollment and event upload over HTTPS, store the events, and\n"
+"turn their alerts into incidents and queued notifications.\n"
 "\n"
 "Options:\n"
 "  -c FILE            configuration file (default " SRV_DEFAULT_CONFIG " when it exists)\n"
@@ -149,9 +155,36 @@ static int open_listen(const char *listen_at)
 	return fd;
 }
 
+/* incident.classification-file into *classes: a file missing at its
+ * default place only means alerts get no explanation key; one configured
+ * but unreadable stops the server. */
+static int open_classes(const struct ot_config *cfg, struct classmap **classes)
+{
+	const char *path = cfg_str(cfg, "incident.classification-file");
+	bool dflt = !strcmp(cfg_origin(cfg, "incident.classification-file"), "default");
+	*classes = NULL;
+	if (!path || !*path || (dflt && access(path, F_OK) < 0)) {
+		ot_notice("incident.classification-file %s: absent; alerts of sensors get no "
+			  "explanation key", path ? path : "");
+		return 0;
+	}
+	if (!(*classes = classmap_load(path)))
+		return -1;
+	ot_info("incident.classification-file %s: %zu classtypes", path,
+		classmap_count(*classes));
+	return 0;
+}
+
+static void wake_notifier(void *arg)
+{
+	notifier_wake(arg);
+}
+
 static int serve(const struct ot_config *cfg, int fd)
 {
 	struct srv srv = { 0 };
+	struct classmap *classes = NULL;
+	struct notifier *notifier = NULL;
 	struct http_server *h = NULL;
 	struct retention *ret = NULL;
 	char *cert = NULL, *key = NULL;
@@ -163,7 +196,7 @@ static int serve(const struct ot_config *cfg, int fd)
 	if (!(srv.ca = srv_ca_open(cfg)) ||
 	    ca_issue_server(srv.ca, names, nnames, &cert, &key) < 0)
 		goto out;
-	if (!(srv.store = srv_store_open(cfg)))
+	if (!(srv.store = srv_store_open(cfg)) || open_classes(cfg, &classes) < 0)
 		goto out;
 	srv.limits.max_bytes = cfg_uint(cfg, "ingest.max-bytes");
 	srv.limits.max_lines = (uint32_t)cfg_uint(cfg, "ingest.max-lines");
@@ -199,6 +232,24 @@ static int serve(const struct ot_config *cfg, int fd)
 		.timeout = (unsigned)cfg_uint(cfg, "http.timeout"),
 		.srv = &srv,
 	};
+	struct notifier_cfg ncfg = {
+		.store = srv.store,
+		.escalate_after_us = (int64_t)cfg_uint(cfg, "notify.escalate-after") * 1000000,
+		.retry_attempts = (unsigned)cfg_uint(cfg, "notify.retry.attempts"),
+		.retry_initial_us = (int64_t)cfg_uint(cfg, "notify.retry.initial") * 1000000,
+		.retry_max_delay_us = (int64_t)cfg_uint(cfg, "notify.retry.max-delay") * 1000000,
+	};
+	if (!(notifier = notifier_start(&ncfg)))
+		goto out;
+	struct correlate_cfg ccfg = {
+		.store = srv.store,
+		.window_us = (int64_t)cfg_uint(cfg, "incident.window") * 1000000,
+		.classes = classes,
+		.queued = wake_notifier,
+		.queued_arg = notifier,
+	};
+	if (!(srv.correlate = correlate_start(&ccfg)))
+		goto out;
 	if (!(h = http_start(&hp)))
 		goto out;
 	if (!(ret = retention_start(srv.store, (unsigned)cfg_uint(cfg, "retention.events-days"),
@@ -216,6 +267,9 @@ out:
 	http_stop(h);
 	if (fd >= 0)
 		close(fd);
+	correlate_stop(srv.correlate);
+	notifier_stop(notifier);
+	classmap_free(classes);
 	rl_free(srv.rl);
 	auth_limiter_free(srv.login_limit);
 	store_close(srv.store);

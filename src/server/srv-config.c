@@ -51,6 +51,13 @@ const struct cfg_key srv_cfg_keys[] = {
 	{ "notify.connect-timeout", CFG_UINT, "10", 1, 300, "seconds to connect to a mail server or a receiver" },
 	{ "notify.timeout", CFG_UINT, "30", 1, 3600, "seconds one delivery may take in all (then it is tried again later)" },
 	{ "notify.ca-file", CFG_STR, NULL, 0, 0, "PEM file of the CAs trusted for notifications over HTTPS and SMTP TLS (unset: the system's)" },
+	{ "incident.window", CFG_UINT, "3600", 1, 2592000, "seconds after an incident's last alert within which an alert of the same device and signature joins it" },
+	{ "incident.classification-file", CFG_STR, "/etc/otasuke/classification.config", 0, 0, "classification.config of the sensors' rules: gives each alert category its classtype (the explanation key)" },
+
+	{ "notify.escalate-after", CFG_UINT, "900", 1, 2592000, "seconds an incident may stay unacknowledged (new) before the contacts of the next level are told" },
+	{ "notify.retry.attempts", CFG_UINT, "8", 1, 1000, "attempts to deliver a notification before it has failed" },
+	{ "notify.retry.initial", CFG_UINT, "30", 1, 86400, "seconds before the second attempt; doubled for each next one (with jitter)" },
+	{ "notify.retry.max-delay", CFG_UINT, "3600", 1, 604800, "longest wait between two attempts (a Retry-After of the channel is honoured up to a day)" },
 };
 
 const size_t srv_cfg_nkeys = sizeof(srv_cfg_keys) / sizeof(srv_cfg_keys[0]);

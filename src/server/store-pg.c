@@ -17,8 +17,9 @@
  * COPY, the fastest way into PostgreSQL.
  *
  * A connection that broke (the server restarted) is reset before its next
- * use (pg_conn_check); the call in progress when it broke fails with
- * STORE_ERR, which the HTTP side answers with 503 so the device retries.
+ * use (pg_conn_check), also one that broke while idle in the pool; the
+ * call in progress when it broke fails with STORE_ERR, which the HTTP
+ * side answers with 503 so the device retries.
  */
 #include "store-db.h"
 
@@ -157,7 +158,9 @@ static void *pg_conn_open(void *shared)
 static int pg_conn_check(void *conn)
 {
 	struct pg_conn *c = conn;
-	if (PQstatus(c->pg) == CONNECTION_OK)
+	/* reading what is waiting finds a connection the server closed while
+	 * it sat in the pool (a restart), before a request fails on it */
+	if (PQstatus(c->pg) == CONNECTION_OK && PQconsumeInput(c->pg))
 		return STORE_OK;
 	PQreset(c->pg);
 	memset(c->prepared, 0, c->nprepared * sizeof(*c->prepared));

@@ -76,6 +76,55 @@ static const char *const steps[] = {
 	/* 3: how long each tenant's events are kept (0: the server's default) */
 	"ALTER TABLE tenants ADD COLUMN retention_days INTEGER NOT NULL DEFAULT 0;"
 	"CREATE INDEX batches_received ON batches (tenant_id, received_us);",
+	/* 4: incidents made of alerts (store-incident.c), their timeline, the
+	 * correlator's cursor over events and the holes it stepped over; the
+	 * contacts of a tenant, the notification queue and its log
+	 * (store-notify.c).  The queue's due index and the escalation index
+	 * are the server's work lists across tenants, so they start with the
+	 * state instead. */
+	"CREATE TABLE incidents ("
+	"  tenant_id TEXT NOT NULL, id TEXT NOT NULL, device_id TEXT NOT NULL,"
+	"  group_key TEXT NOT NULL, title TEXT NOT NULL, kind TEXT NOT NULL,"
+	"  severity INTEGER NOT NULL, status TEXT NOT NULL, assignee TEXT,"
+	"  first_us BIGINT NOT NULL, last_us BIGINT NOT NULL, event_count BIGINT NOT NULL,"
+	"  src_ip TEXT, dest_ip TEXT, created_us BIGINT NOT NULL, updated_us BIGINT NOT NULL,"
+	"  notify_level INTEGER NOT NULL DEFAULT 0, notify_level_us BIGINT NOT NULL,"
+	"  PRIMARY KEY (tenant_id, id));"
+	"CREATE UNIQUE INDEX incidents_id ON incidents (id);"
+	"CREATE INDEX incidents_group ON incidents (tenant_id, device_id, group_key, last_us);"
+	"CREATE INDEX incidents_last ON incidents (tenant_id, last_us, id);"
+	"CREATE INDEX incidents_escalate ON incidents (status, notify_level_us);"
+	"CREATE TABLE incident_timeline ("
+	"  id {serial}, tenant_id TEXT NOT NULL, incident_id TEXT NOT NULL,"
+	"  ts_us BIGINT NOT NULL, actor TEXT NOT NULL, what TEXT NOT NULL,"
+	"  event_id BIGINT, detail TEXT);"
+	"CREATE INDEX incident_timeline_incident ON incident_timeline (tenant_id, incident_id, id);"
+	"CREATE UNIQUE INDEX incident_timeline_event ON incident_timeline (tenant_id, event_id)"
+	"  WHERE event_id IS NOT NULL;"
+	"CREATE TABLE correlate_cursor ("
+	"  name TEXT PRIMARY KEY, next_id BIGINT NOT NULL, hole_id BIGINT NOT NULL,"
+	"  hole_us BIGINT NOT NULL, updated_us BIGINT NOT NULL);"
+	"INSERT INTO correlate_cursor (name, next_id, hole_id, hole_us, updated_us)"
+	"  VALUES ('alerts', 1, 0, 0, 0);"
+	"CREATE TABLE correlate_holes ("
+	"  lo BIGINT NOT NULL, hi BIGINT NOT NULL, seen_us BIGINT NOT NULL, PRIMARY KEY (lo));"
+	"CREATE TABLE contacts ("
+	"  tenant_id TEXT NOT NULL, id TEXT NOT NULL, name TEXT NOT NULL, channel TEXT NOT NULL,"
+	"  address TEXT NOT NULL, secret TEXT, lang TEXT NOT NULL,"
+	"  min_severity INTEGER NOT NULL, level INTEGER NOT NULL, created_us BIGINT NOT NULL,"
+	"  PRIMARY KEY (tenant_id, id));"
+	"CREATE TABLE notifications ("
+	"  id {serial}, tenant_id TEXT NOT NULL, incident_id TEXT NOT NULL,"
+	"  contact_id TEXT NOT NULL, level INTEGER NOT NULL, reason TEXT NOT NULL,"
+	"  state TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_us BIGINT NOT NULL,"
+	"  created_us BIGINT NOT NULL, updated_us BIGINT NOT NULL, last_error TEXT);"
+	"CREATE INDEX notifications_due ON notifications (state, next_us);"
+	"CREATE INDEX notifications_incident ON notifications (tenant_id, incident_id);"
+	"CREATE TABLE notify_log ("
+	"  id {serial}, tenant_id TEXT NOT NULL, notification_id BIGINT NOT NULL,"
+	"  ts_us BIGINT NOT NULL, attempt INTEGER NOT NULL, outcome TEXT NOT NULL,"
+	"  next_us BIGINT, detail TEXT);"
+	"CREATE INDEX notify_log_notification ON notify_log (tenant_id, notification_id, id);",
 };
 
 /* The step with the backend's words in place of {serial} and {blob}. */

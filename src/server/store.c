@@ -235,6 +235,7 @@ const char *store_strerror(int err)
 	case STORE_EXISTS: return "already exists";
 	case STORE_TOKEN_USED: return "token already used";
 	case STORE_TOKEN_EXPIRED: return "token expired";
+	case STORE_INVALID: return "invalid value";
 	default: return "storage error";
 	}
 }

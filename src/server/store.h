@@ -35,6 +35,7 @@ enum store_err {
 	STORE_EXISTS = -3,
 	STORE_TOKEN_USED = -4,
 	STORE_TOKEN_EXPIRED = -5,
+	STORE_INVALID = -6,        /* a value the operation does not take */
 };
 
 #define STORE_ID_LEN 37            /* a UUID as text, with its NUL */

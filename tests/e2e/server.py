@@ -42,7 +42,7 @@ RATE, BURST = 1, 15000
 
 
 class Server:
-    def __init__(self, otasuked, ctl, t, backend):
+    def __init__(self, otasuked, ctl, t, backend, extra=(), rate=(RATE, BURST)):
         self.t = t
         self.ctl_bin = ctl
         self.state = os.path.join(t, "state")
@@ -52,10 +52,11 @@ class Server:
                  "logging:", "  file: " + self.log, "  level: info",
                  "http:", "  max-buffered: 8mb",
                  "ingest:", "  max-bytes: 4mb", "  max-lines: 10000",
-                 "  rate-limit:", "    events-per-second: %d" % RATE, "    burst: %d" % BURST]
+                 "  rate-limit:", "    events-per-second: %d" % rate[0], "    burst: %d" % rate[1]]
         if backend == "postgresql":
             lines += ["store:", "  backend: postgresql",
                       "  postgresql:", "    conninfo: '%s'" % os.environ["OT_PG_CONNINFO"]]
+        lines += list(extra)
         with open(self.conf, "w") as f:
             f.write("\n".join(lines) + "\n")
         self.proc = subprocess.Popen([otasuked, "-c", self.conf])
