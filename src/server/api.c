@@ -51,6 +51,19 @@ const struct http_route api_routes[] = {
 	{ "GET", "/api/v1/tenants/{tenant}/audit", NEED_TENANT_ADMIN, SMALL, NULL, api_audit_list },
 	{ "GET", "/api/v1/tenants/{tenant}/events", NEED_USER, SMALL, NULL, api_event_list },
 	{ "GET", "/api/v1/tenants/{tenant}/events/{event}", NEED_USER, SMALL, NULL, api_event_get },
+	{ "GET", "/api/v1/tenants/{tenant}/incidents", NEED_USER, SMALL, NULL, api_incident_list },
+	{ "GET", "/api/v1/tenants/{tenant}/incidents/{incident}", NEED_USER, SMALL, NULL,
+	  api_incident_get },
+	{ "PATCH", "/api/v1/tenants/{tenant}/incidents/{incident}", NEED_OPERATOR, SMALL, NULL,
+	  api_incident_update },
+	{ "POST", "/api/v1/tenants/{tenant}/incidents/{incident}/notes", NEED_OPERATOR, SMALL, NULL,
+	  api_incident_note },
+	{ "GET", "/api/v1/tenants/{tenant}/contacts", NEED_TENANT_ADMIN, SMALL, NULL,
+	  api_contact_list },
+	{ "POST", "/api/v1/tenants/{tenant}/contacts", NEED_TENANT_ADMIN, SMALL, NULL,
+	  api_contact_create },
+	{ "DELETE", "/api/v1/tenants/{tenant}/contacts/{contact}", NEED_TENANT_ADMIN, SMALL, NULL,
+	  api_contact_delete },
 };
 
 const size_t api_nroutes = sizeof(api_routes) / sizeof(api_routes[0]);

@@ -28,6 +28,7 @@ struct srv {
 	atomic_size_t buffered;
 	struct auth_limiter *login_limit;
 	int64_t session_ttl_us, api_token_ttl_us, enroll_ttl_us;
+	const char *console_url, *helpdesk; /* console.url, notify.helpdesk */
 	struct correlate *correlate; /* woken when a batch brings alerts */
 };
 
@@ -64,6 +65,15 @@ void api_event_get(struct http_req *r);
 
 /* A user as the API shows them (no password hash). */
 json_t *api_user_json(const struct store_user *u);
+
+/* api-incidents.c: a tenant's incidents and contacts */
+void api_incident_list(struct http_req *r);
+void api_incident_get(struct http_req *r);
+void api_incident_update(struct http_req *r);
+void api_incident_note(struct http_req *r);
+void api_contact_list(struct http_req *r);
+void api_contact_create(struct http_req *r);
+void api_contact_delete(struct http_req *r);
 
 /* Shared by the handlers (api.c). */
 /* Record in the audit log what the request's user did. */

@@ -29,6 +29,7 @@
 #include "classmap.h"
 #include "correlate.h"
 #include "notifier.h"
+#include "deliver.h"
 #include "http.h"
 #include "retention.h"
 #include "srv-config.h"
@@ -185,6 +186,7 @@ static int serve(const struct ot_config *cfg, int fd)
 	struct srv srv = { 0 };
 	struct classmap *classes = NULL;
 	struct notifier *notifier = NULL;
+	struct deliver dlv = { 0 };
 	struct http_server *h = NULL;
 	struct retention *ret = NULL;
 	char *cert = NULL, *key = NULL;
@@ -232,8 +234,15 @@ static int serve(const struct ot_config *cfg, int fd)
 		.timeout = (unsigned)cfg_uint(cfg, "http.timeout"),
 		.srv = &srv,
 	};
+	struct notify_settings ns;
+	if (notify_settings_from_config(&ns, cfg) < 0 || !(dlv.ctx = notify_ctx_new(&ns)))
+		goto out;
+	dlv.console_url = srv.console_url = cfg_str(cfg, "console.url");
+	dlv.helpdesk = srv.helpdesk = cfg_str(cfg, "notify.helpdesk");
 	struct notifier_cfg ncfg = {
 		.store = srv.store,
+		.deliver = deliver_notice,
+		.deliver_ctx = &dlv,
 		.escalate_after_us = (int64_t)cfg_uint(cfg, "notify.escalate-after") * 1000000,
 		.retry_attempts = (unsigned)cfg_uint(cfg, "notify.retry.attempts"),
 		.retry_initial_us = (int64_t)cfg_uint(cfg, "notify.retry.initial") * 1000000,
@@ -269,6 +278,7 @@ out:
 		close(fd);
 	correlate_stop(srv.correlate);
 	notifier_stop(notifier);
+	notify_ctx_free(dlv.ctx);
 	classmap_free(classes);
 	rl_free(srv.rl);
 	auth_limiter_free(srv.login_limit);

@@ -40,6 +40,8 @@ const struct cfg_key srv_cfg_keys[] = {
 	{ "ingest.rate-limit.events-per-second", CFG_UINT, "1000", 0, UINT32_MAX, "events a device may send per second, sustained (0: no limit; 429 beyond)" },
 	{ "ingest.rate-limit.burst", CFG_UINT, "100000", 1, UINT32_MAX, "events a device may send at once after a quiet time" },
 
+	{ "console.url", CFG_STR, NULL, 0, 0, "address of the console that people open, e.g. https://soc.example.jp:8443 (notifications link to the incident there; unset: no link)" },
+	{ "notify.helpdesk", CFG_STR, NULL, 0, 0, "who will contact the customer, as notifications say it, e.g. 'お助け隊サポート 0120-000-000' (unset: the support desk)" },
 	{ "notify.smtp.url", CFG_STR, NULL, 0, 0, "mail server for notifications: smtp://HOST[:PORT] or smtps://HOST[:PORT] (unset: no mail)" },
 	{ "notify.smtp.from", CFG_STR, NULL, 0, 0, "sender address of notification mail (envelope and From:), e.g. soc@example.jp" },
 	{ "notify.smtp.from-name", CFG_STR, "otasuke", 0, 0, "sender name shown in From: (any language)" },

@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "notify.h"
 #include "srv-config.h"
 #include "../lib/log.h"
 #include "../lib/privs.h"
@@ -116,6 +117,15 @@ struct ot_config *srv_config_load(const char *path, const char *const *sets, int
 	}
 	if (!cfg_str(cfg, "state-dir") || cfg_str(cfg, "state-dir")[0] != '/') {
 		ot_err("%s: state-dir must be an absolute path", cfg_origin(cfg, "state-dir"));
+		(*problems)++;
+	}
+	struct notify_settings ns;
+	if (notify_settings_from_config(&ns, cfg) < 0)
+		(*problems)++;
+	const char *url = cfg_str(cfg, "console.url");
+	if (url && strncmp(url, "https://", 8) && strncmp(url, "http://", 7)) {
+		ot_err("%s: console.url '%s': expected https://HOST[:PORT][/PATH]",
+		       cfg_origin(cfg, "console.url"), url);
 		(*problems)++;
 	}
 	return cfg;

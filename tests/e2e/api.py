@@ -29,6 +29,7 @@ import ssl
 import subprocess
 import sys
 import tempfile
+import time
 import urllib.error
 import urllib.request
 
@@ -90,7 +91,8 @@ def main():
     check = Checks()
     t = tempfile.mkdtemp(prefix="otasuke-api-")
     os.chmod(t, 0o755)  # the server may run as nobody
-    srv = Server(otasuked, ctl, t, backend)
+    srv = Server(otasuked, ctl, t, backend, extra=[
+        "incident:", "  classification-file: " + os.path.join(ROOT, "rules", "classification.config")])
     check("otasuked starts", srv.port is not None)
     if srv.port is None:
         return check.status()
@@ -172,12 +174,30 @@ def run(check, srv, t, otasuked):
           s == 201 and r["token"].startswith(tb) and "BEGIN CERTIFICATE" in r["ca"])
     s, dev, cert = enroll(srv, t, r["token"], "B's gateway")
     check("B's device enrolls with it", s == 200)
-    lines = [json.dumps({"timestamp": "2026-11-22T0%d:00:00.000000+0000" % i,
-                         "event_type": "alert" if i % 2 else "dns",
-                         "note": EVIL, "n": i}) for i in range(6)]
+    s, r, _ = ub.call("POST", "/api/v1/tenants/%s/contacts" % tb,
+                      {"name": "店主", "channel": "webhook", "address": "https://127.0.0.1:9/hook",
+                       "secret": "s3cret", "min_severity": 2})
+    check("B's admin adds a contact (the secret is not shown back)",
+          s == 201 and r["has_secret"] and "secret" not in r)
+    b_contact = r["id"]
+    for bad in ({"name": "x", "channel": "pigeon", "address": "roof"},
+                {"name": "x", "channel": "mail", "address": "not an address"},
+                {"name": "x", "channel": "webhook", "address": "ftp://x", "min_severity": 9}):
+        s, r, _ = ub.call("POST", "/api/v1/tenants/%s/contacts" % tb, bad)
+        check("a contact %s: 400" % json.dumps(bad), s == 400)
+    def event(i):
+        e = {"timestamp": "2026-11-22T09:0%d:00.000000+0000" % i, "note": EVIL, "n": i,
+             "event_type": "alert" if i % 2 else "dns", "src_ip": "192.168.1.23",
+             "dest_ip": "203.0.113.66"}
+        if i % 2:
+            e["alert"] = {"action": "allowed", "gid": 1, "signature_id": 9900001, "rev": 1,
+                          "signature": "OTASUKE MALWARE EICAR test virus " + EVIL,
+                          "category": "Malware activity", "severity": 1}
+        return json.dumps(e)
+    lines = [event(i) for i in range(6)]
     s, r, _ = curl(srv, "events", gzip.compress(("\n".join(lines) + "\n").encode()),
                    batch_headers(secrets.token_hex(16)), cert=cert, t=t)
-    check("B's device uploads 6 events", s == 200 and r["accepted"] == 6)
+    check("B's device uploads 6 events (3 alerts)", s == 200 and r["accepted"] == 6)
     s, r, _ = ub.call("GET", "/api/v1/tenants/%s/events?limit=2" % tb)
     check("B's admin pages through B's events (2 of 6, next_before set)",
           s == 200 and len(r["events"]) == 2 and r["next_before"] == r["events"][-1]["id"]
@@ -186,7 +206,7 @@ def run(check, srv, t, otasuked):
     s, r2, _ = ub.call("GET", "/api/v1/tenants/%s/events?before=%d" % (tb, r["next_before"]))
     check("the next page holds the other 4", s == 200 and len(r2["events"]) == 4
           and r2["next_before"] is None)
-    s, r, _ = ub.call("GET", "/api/v1/tenants/%s/events?type=alert&since=2026-11-22T02:00:00Z"
+    s, r, _ = ub.call("GET", "/api/v1/tenants/%s/events?type=alert&since=2026-11-22T09:02:00Z"
                       % tb)
     check("filtered by type and time: alerts 3 and 5",
           s == 200 and [e["event"]["n"] for e in r["events"]] == [5, 3])
@@ -220,8 +240,44 @@ def run(check, srv, t, otasuked):
     s, r, _ = ub.call("POST", "/api/v1/session/api-tokens", {"name": "B's script"})
     check("B's admin makes an API token (shown once)", s == 201 and r["token"].startswith("ota_"))
     b_token, b_token_id = r["token"], r["id"]
+    for _ in range(100):
+        s, r, _ = ub.call("GET", "/api/v1/tenants/%s/incidents" % tb)
+        if s == 200 and r["incidents"]:
+            break
+        time.sleep(0.1)
+    inc = r["incidents"][0] if s == 200 and r["incidents"] else {}
+    check("B's 3 alerts make one incident (severity 1, kind trojan-activity)",
+          s == 200 and len(r["incidents"]) == 1 and inc["event_count"] == 3
+          and inc["severity"] == 1 and inc["status"] == "new" and inc["kind"] == "trojan-activity")
+    s, r, _ = ub.call("GET", "/api/v1/tenants/%s/incidents/%s" % (tb, inc.get("id")))
+    check("the incident comes with its timeline, notification and message in Japanese",
+          s == 200 and len([t for t in r["timeline"] if t["what"] == "alert"]) == 3
+          and len(r["notifications"]) == 1 and "今すぐしてほしいこと" in r["message"]["text"]
+          and r["message"]["lang"] == "ja" and "【緊急】" in r["message"]["subject"])
+    s, r, _ = ub.call("PATCH", "/api/v1/tenants/%s/incidents/%s" % (tb, inc.get("id")),
+                      {"status": "acknowledged"})
+    check("B's admin acknowledges it", s == 200 and r["status"] == "acknowledged")
+    s, r, _ = ub.call("PATCH", "/api/v1/tenants/%s/incidents/%s" % (tb, inc.get("id")),
+                      {"status": "eaten"})
+    check("an unknown status: 400", s == 400)
+    s, r, _ = ub.call("POST", "/api/v1/tenants/%s/incidents/%s/notes" % (tb, inc.get("id")),
+                      {"text": "電話で確認しました " + EVIL})
+    check("a note goes on the timeline verbatim",
+          s == 201 and r["timeline"][-1]["detail"] == "電話で確認しました " + EVIL)
+    for arg, val in (("status", "open"), ("severity_min", "1"), ("q", "EICAR"),
+                     ("q", "' OR 1=1 --"), ("device", dev["device_id"])):
+        s, r, _ = ub.call("GET", "/api/v1/tenants/%s/incidents?%s=%s"
+                          % (tb, arg, urllib.parse.quote(val)))
+        want = 0 if val == "' OR 1=1 --" else 1
+        check("incidents filtered by %s=%s: %d" % (arg, val, want),
+              s == 200 and len(r["incidents"]) == want)
+    for arg, val in (("status", "x'--"), ("severity_min", "5"), ("after", "1;DROP"),
+                     ("since", "soon"), ("limit", "0")):
+        s, r, _ = ub.call("GET", "/api/v1/tenants/%s/incidents?%s=%s"
+                          % (tb, arg, urllib.parse.quote(val)))
+        check("incidents %s=%s: 400" % (arg, val), s == 400 and arg in r.get("message", ""))
     ids = {"tenant": tb, "user": b_user, "device": dev["device_id"], "event": str(event_id),
-           "token": b_token_id}
+           "token": b_token_id, "incident": inc.get("id", "x"), "contact": b_contact}
 
     def fill(path):
         return re.sub(r"\{(\w+)\}", lambda m: ids[m.group(1)], path)
@@ -235,7 +291,7 @@ def run(check, srv, t, otasuked):
             s, r, _ = ua.call(method, fill(path), body)
             check("A's admin: %s %s with B's ids: %s" % (method, path, s), s in (403, 404))
             walked += 1
-            if method == "GET" and need != "provider_admin":
+            if method == "GET" and need not in ("provider_admin", "staff"):
                 s, r, _ = ub.call(method, fill(path))
                 check("B's admin: GET %s with the same ids: 200" % path, s == 200)
         elif need in ("staff", "provider_admin"):
