@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <arpa/inet.h>
@@ -181,6 +182,24 @@ static void wake_notifier(void *arg)
 	notifier_wake(arg);
 }
 
+/* Each connection is a file descriptor, and a system's usual soft limit
+ * (1024) is far below http.max-connections: raise it to the hard limit,
+ * which needs no privilege, and say so when even that is too low. */
+static void raise_nofile(unsigned max_connections)
+{
+	struct rlimit rl;
+	rlim_t want = (rlim_t)max_connections + 64;  /* the store, logs, listening */
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= want)
+		return;
+	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want ? want : rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+		getrlimit(RLIMIT_NOFILE, &rl);
+	if (rl.rlim_cur < want)
+		ot_warn("http.max-connections %u needs %llu open files, but the limit is %llu: "
+			"raise it (ulimit -n, or LimitNOFILE= for systemd)", max_connections,
+			(unsigned long long)want, (unsigned long long)rl.rlim_cur);
+}
+
 static int serve(const struct ot_config *cfg, int fd)
 {
 	struct srv srv = { 0 };
@@ -259,6 +278,7 @@ static int serve(const struct ot_config *cfg, int fd)
 	};
 	if (!(srv.correlate = correlate_start(&ccfg)))
 		goto out;
+	raise_nofile(hp.max_connections);
 	if (!(h = http_start(&hp)))
 		goto out;
 	if (!(ret = retention_start(srv.store, (unsigned)cfg_uint(cfg, "retention.events-days"),

@@ -44,6 +44,7 @@ struct pg_conn {
 	bool *prepared;            /* by statement slot */
 	size_t nprepared;
 	char *copybuf;             /* COPY data of one batch, reused */
+	bool in_tx;                /* between pg_begin and pg_end */
 	size_t copycap;
 };
 
@@ -74,11 +75,17 @@ static int exec(struct pg_conn *c, const char *sql, const char *what)
 	return rc;
 }
 
+static int pg_conn_check(void *conn);
+
 static int pg_begin(void *conn, enum store_tx_mode mode)
 {
 	struct pg_conn *c = conn;
 	char sql[64];
-	if (exec(c, "BEGIN", "begin") < 0)
+	/* a connection the server closed (a restart) shows itself only now:
+	 * nothing was done on it yet, so reconnect and begin again, once */
+	if (exec(c, "BEGIN", "begin") < 0 &&
+	    (PQstatus(c->pg) == CONNECTION_OK || pg_conn_check(c) < 0 ||
+	     exec(c, "BEGIN", "begin") < 0))
 		return STORE_ERR;
 	if (mode == TX_SCHEMA) {
 		snprintf(sql, sizeof(sql), "SELECT pg_advisory_xact_lock(%lld)", MIGRATE_LOCK);
@@ -87,12 +94,14 @@ static int pg_begin(void *conn, enum store_tx_mode mode)
 			return STORE_ERR;
 		}
 	}
+	c->in_tx = true;
 	return STORE_OK;
 }
 
 static int pg_end(void *conn, int rc)
 {
 	struct pg_conn *c = conn;
+	c->in_tx = false;
 	if (rc == STORE_OK)
 		return exec(c, "COMMIT", "commit") < 0 ? STORE_ERR : STORE_OK;
 	exec(c, "ROLLBACK", "rollback");
@@ -218,10 +227,9 @@ static int prepare(struct pg_conn *c, struct store_q *q, char name[16])
 
 #define MAX_ARGS 32
 
-static int pg_run(void *conn, struct store_q *q, const struct store_arg *a, size_t n,
-		  store_row_fn row, void *arg)
+static int run_once(struct pg_conn *c, struct store_q *q, const struct store_arg *a, size_t n,
+		    store_row_fn row, void *arg)
 {
-	struct pg_conn *c = conn;
 	char name[16], nums[MAX_ARGS][24];
 	const char *vals[MAX_ARGS];
 	char *owned[MAX_ARGS] = { 0 };
@@ -269,6 +277,19 @@ static int pg_run(void *conn, struct store_q *q, const struct store_arg *a, size
 out:
 	for (size_t i = 0; i < n; i++)
 		free(owned[i]);
+	return rc;
+}
+
+static int pg_run(void *conn, struct store_q *q, const struct store_arg *a, size_t n,
+		  store_row_fn row, void *arg)
+{
+	struct pg_conn *c = conn;
+	int rc = run_once(c, q, a, n, row, arg);
+	/* outside a transaction nothing was done when the connection turns out
+	 * closed (the server restarted): reconnect and run it again, once */
+	if (rc == STORE_ERR && !c->in_tx && PQstatus(c->pg) != CONNECTION_OK &&
+	    pg_conn_check(c) == STORE_OK)
+		rc = run_once(c, q, a, n, row, arg);
 	return rc;
 }
 

@@ -34,7 +34,8 @@ import urllib.error
 import urllib.request
 
 from checks import Checks
-from server import Server, enroll, curl, batch_headers, ROOT
+from otasuked import Otasuked
+from server import enroll, curl, batch_headers, ROOT
 
 EVIL = "x' OR '1'='1'; DROP TABLE events;-- %_\\ \"薬局\""
 
@@ -91,7 +92,7 @@ def main():
     check = Checks()
     t = tempfile.mkdtemp(prefix="otasuke-api-")
     os.chmod(t, 0o755)  # the server may run as nobody
-    srv = Server(otasuked, ctl, t, backend, extra=[
+    srv = Otasuked(otasuked, ctl, t, backend, [
         "incident:", "  classification-file: " + os.path.join(ROOT, "rules", "classification.config")])
     check("otasuked starts", srv.port is not None)
     if srv.port is None:
@@ -100,7 +101,7 @@ def main():
         run(check, srv, t, otasuked)
     finally:
         if srv.proc.poll() is None:
-            srv.proc.kill()
+            srv.kill()
     if check.status() == 0:
         subprocess.run(["rm", "-rf", t])
     return check.status()

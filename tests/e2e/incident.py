@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """incident.py OTASUKED OTASUKECTL SENSOR BACKEND: incidents and the
 notification queue end to end, on BACKEND (sqlite, or postgresql under
 tests/pg-run).
@@ -12,18 +12,27 @@ coming within incident.window, a new one after), each alert counted once
 severities the most serious alert's; the level-0 contacts queued by their
 minimum severity; escalation to level 1 after notify.escalate-after for
 every incident still new, and not for one acknowledged with otasukectl;
-otasukectl incident list/show and contact add/list/remove.  Then many more
-alerts arrive and otasuked is killed (SIGKILL) while it correlates them:
-after a restart every alert is counted exactly once.  Delivery is not in
-this build: notifications stay queued (the notification log stays empty).
+otasukectl incident list/show and contact add/list/remove.  The
+notifications are delivered for real to local receivers: mail to an SMTP
+server (aiosmtpd) that must receive one message per notification, in the
+contact's language with the incident's subject, and a signed webhook to a
+local HTTPS receiver that checks each signature; every notification ends
+sent, with its attempt in the notification log.  Then many more alerts
+arrive and otasuked is killed (SIGKILL) while it correlates them: after a
+restart every alert is counted exactly once.
+
+Run with Debian's python3: aiosmtpd is Debian's package.
 """
+import email
+import email.policy
+import hashlib
+import hmac
 import gzip
 import json
 import os
 import re
 import secrets
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -32,7 +41,12 @@ from collections import defaultdict
 from datetime import datetime
 
 from checks import Checks
-from server import Server, batch_headers, curl, sql
+from aiosmtpd.controller import Controller
+
+from e2eutil import wait_for
+from notify import HttpsReceiver, Mailbox, free_port
+from otasuked import Otasuked
+from server import batch_headers, curl
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SHARED = os.environ.get("OT_SHARED", os.path.join(ROOT, "..", "shared"))
@@ -77,23 +91,22 @@ def model(alerts):
             for k, l in incs.items() for i in l]
 
 
-def wait_for(cond, timeout=120):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if cond():
-            return True
-        time.sleep(0.1)
-    return cond()
+HOOK_SECRET = "hook-secret-e2e"
 
 
-def start(otasuked, ctl, t, backend, escalate_after):
+def start(otasuked, ctl, t, backend, escalate_after, smtp_port, rx):
     log = os.path.join(t, "otasuked.log")
     if os.path.exists(log):
         os.rename(log, log + ".%d" % time.monotonic_ns())
-    return Server(otasuked, ctl, t, backend, [
+    return Otasuked(otasuked, ctl, t, backend, [
+        "ingest:", "  rate-limit:", "    events-per-second: 0",
         "incident:", "  window: %d" % WINDOW,
         "  classification-file: " + os.path.join(ET, "classification.config"),
-        "notify:", "  escalate-after: %d" % escalate_after], rate=(0, 1))
+        "console:", "  url: https://soc.example.jp:8443",
+        "notify:", "  escalate-after: %d" % escalate_after,
+        "  helpdesk: お助け隊サポート 0120-000-000",
+        "  smtp:", "    url: smtp://127.0.0.1:%d" % smtp_port, "    from: soc@example.jp",
+        "  ca-file: " + rx.ca, "  retry:", "    initial: 1"])
 
 
 def main():
@@ -102,18 +115,28 @@ def main():
     t = tempfile.mkdtemp(prefix="otasuked-incident-")
     os.chmod(t, 0o755)  # the server may run as nobody
     srv = None
-    q = lambda query: sql(backend, os.path.join(t, "state"), query)
+    mailbox, smtp_port = Mailbox(), free_port()
+    smtp = Controller(mailbox, hostname="127.0.0.1", port=smtp_port)
+    smtp.start()
+    os.makedirs(os.path.join(t, "rx"))
+    rx = HttpsReceiver(os.path.join(t, "rx"))
+    go = lambda escalate_after: start(otasuked, ctl, t, backend, escalate_after, smtp_port, rx)
     try:
-        srv = start(otasuked, ctl, t, backend, 3600)
+        srv = go(3600)
+        q = srv.sql
         check("otasuked starts", srv.port is not None)
         if srv.port is None:
             return check.status()
         rc, tid, _ = srv.ctl("tenant", "add", TENANT)
         tid = tid.strip()
         contacts = {}
-        for name, sev, level in (("owner", "1", "0"), ("desk", "4", "0"), ("boss", "4", "1")):
-            rc, out, _ = srv.ctl("contact", "add", TENANT, name, "mail", name + "@example.jp",
-                                 "--min-severity", sev, "--level", level, "--lang", "en")
+        for name, channel, address, sev, level, lang in (
+                ("owner", "mail", "owner@example.jp", "1", "0", "ja"),
+                ("desk", "webhook", rx.url + "/hook", "4", "0", "en"),
+                ("boss", "mail", "boss@example.jp", "4", "1", "en")):
+            rc, out, _ = srv.ctl("contact", "add", TENANT, name, channel, address,
+                                 "--min-severity", sev, "--level", level, "--lang", lang,
+                                 *(["--secret", HOOK_SECRET] if channel == "webhook" else []))
             contacts[name] = out.strip()
         check("contact add prints the new contact's id",
               rc == 0 and all(len(c) == 36 for c in contacts.values()))
@@ -207,7 +230,7 @@ def main():
 
         # escalation: restarted with a short notify.escalate-after
         check("otasuked stops on SIGTERM", srv.stop() == 0)
-        srv = start(otasuked, ctl, t, backend, 1)
+        srv = go(1)
         escalated = lambda: queued("boss", "escalation")
         check("unacknowledged incidents escalate to level 1 after notify.escalate-after",
               wait_for(lambda: escalated() == len(want) - 1, 60))
@@ -215,9 +238,38 @@ def main():
               q("SELECT notify_level FROM incidents WHERE id = '%s'" % acked) == "0" and
               q("SELECT count(*) FROM incident_timeline WHERE what = 'escalated' "
                 "AND tenant_id = '%s'" % tid) == str(len(want) - 1))
-        check("without delivery, notifications stay queued and the log is empty",
-              q("SELECT count(*) FROM notifications WHERE state <> 'queued'") == "0" and
-              q("SELECT count(*) FROM notify_log") == "0")
+        total_n = int(q("SELECT count(*) FROM notifications WHERE tenant_id = '%s'" % tid))
+        check("every notification is delivered (%d)" % total_n, wait_for(
+            lambda: q("SELECT count(*) FROM notifications WHERE state = 'sent'") == str(total_n),
+            120) and q("SELECT count(*) FROM notify_log WHERE outcome = 'sent'") == str(total_n))
+        mails = lambda to: [m for m in mailbox.messages if to in m[1]]
+        owner_n = queued("owner", "new")
+        check("the owner got one mail per notification, in Japanese (%d)" % owner_n,
+              len(mails("owner@example.jp")) == owner_n and all(
+                  email.message_from_bytes(m[2], policy=email.policy.default)["Subject"]
+                  .startswith("【緊急】") for m in mails("owner@example.jp")))
+        boss = mails("boss@example.jp")
+        check("the next level's contact got the escalations, in English (%d)" % len(boss),
+              len(boss) == escalated() and all(
+                  "[Escalated" in email.message_from_bytes(m[2], policy=email.policy.default)
+                  ["Subject"] for m in boss))
+        body = email.message_from_bytes(mails("owner@example.jp")[0][2],
+                                        policy=email.policy.default).get_body().get_content() \
+            if mails("owner@example.jp") else ""
+        check("a mail says what to do, who will call, and links to the console",
+              "今すぐしてほしいこと" in body and "お助け隊サポート 0120-000-000" in body and
+              "https://soc.example.jp:8443/#/tenants/%s/incidents/" % tid in body)
+        hooks = rx.take()
+        good = [h for h in hooks if hmac.compare_digest(
+            h["headers"].get("X-Otasuke-Signature", ""),
+            "sha256=" + hmac.new(HOOK_SECRET.encode(), h["headers"].get(
+                "X-Otasuke-Timestamp", "").encode() + b"." + h["body"],
+                hashlib.sha256).hexdigest())]
+        ids = {json.loads(h["body"])["incident"]["id"] for h in good}
+        check("the webhook got one signed request per incident (%d of %d)"
+              % (len(good), len(want)), len(hooks) == len(good) == queued("desk", "new")
+              and ids == set(q("SELECT id FROM incidents WHERE tenant_id = '%s'" % tid)
+                             .splitlines()))
 
         # kill -9 while correlating many more alerts; nothing lost or doubled
         lines = [l for l in eve if b'"event_type":"alert"' in l]
@@ -231,13 +283,12 @@ def main():
             sent += reply["accepted"] if status == 200 else 0
         cursor = lambda: int(q("SELECT next_id FROM correlate_cursor"))
         wait_for(lambda: cursor() > first, 60)
-        srv.proc.send_signal(signal.SIGKILL)
-        srv.proc.wait()
+        srv.kill()
         last = int(q("SELECT max(id) FROM events"))
         check("%d more alerts stored, otasuked killed while correlating them (cursor %d of %d..%d)"
               % (sent, cursor(), first, last),
               sent == 6 * 2 * len(lines) and first < cursor() <= last)
-        srv = start(otasuked, ctl, t, backend, 3600)
+        srv = go(3600)
         total = len(alerts) + sent
         check("after a restart every alert is counted exactly once (%d)" % total,
               wait_for(lambda: counted() == str(total)) and
@@ -251,8 +302,9 @@ def main():
         srv = None
     finally:
         if srv:
-            srv.proc.kill()
-            srv.proc.wait()
+            srv.kill()
+        smtp.stop()
+        rx.shutdown()
         shutil.rmtree(t, ignore_errors=True)
     return check.status()
 

@@ -38,6 +38,7 @@ import time
 from collections import Counter
 
 from checks import Checks
+from e2eutil import eve_lines, upload_sets, wait_for
 from receiver import Receiver, make_ca
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -45,25 +46,6 @@ SHARED = os.environ.get("OT_SHARED", os.path.join(ROOT, "..", "shared"))
 NDPI = os.path.join(SHARED, "data", "pcaps", "ndpi")
 SMALL = os.path.join(NDPI, "1kxun.pcap")
 BATCH_NAME = re.compile(r"^[0-9a-f]{16}-([0-9a-f]{32})-[0-9]+\.ndjson(\.gz)?$")
-
-
-def wait_for(cond, timeout=240):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if cond():
-            return True
-        time.sleep(0.05)
-    return cond()
-
-
-def eve_lines(logdir):
-    """The complete lines of eve.json (a killed sensor may leave half a line)."""
-    try:
-        with open(os.path.join(logdir, "eve.json")) as f:
-            text = f.read()
-    except FileNotFoundError:
-        return []
-    return text.split("\n")[:-1]
 
 
 def spool_ids(spool):
@@ -77,17 +59,7 @@ class Env:
         self.n = 0
 
     def sets(self, spool, **keys):
-        base = {
-            "outputs.upload.enabled": "yes", "upload.url": self.rx.url,
-            "upload.ca-file": os.path.join(self.state, "ca.pem"),
-            "upload.cert-file": os.path.join(self.state, "device.crt"),
-            "upload.key-file": os.path.join(self.state, "device.key"),
-            "upload.spool.dir": spool, "upload.retry.min-delay": "100",
-            "upload.retry.max-delay": "1000", "upload.batch.max-events": "200",
-            "upload.drain-timeout": "120",
-        }
-        base.update(keys)
-        return [a for k, v in base.items() for a in ("--set", "%s=%s" % (k, v))]
+        return upload_sets(self.rx.url, self.state, spool, **keys)
 
     def start(self, pcap, spool, host="test", **keys):
         """The sensor in the background; returns (process, log folder, stderr path)."""
