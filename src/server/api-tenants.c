@@ -15,6 +15,7 @@
 
 #include "srv-admin.h"
 #include "srv-time.h"
+#include "token.h"
 #include "../lib/util.h"
 
 static json_t *tenant_json(const struct store_tenant *t)
@@ -101,9 +102,10 @@ void api_tenant_update(struct http_req *r)
 
 static json_t *device_json(const struct store_device *d)
 {
-	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:I,s:b}", "id", d->id, "tenant_id", d->tenant_id,
-			 "name", d->name, "kind", d->kind, "cert_serial", d->cert_serial,
-			 "enrolled_us", (json_int_t)d->enrolled_us, "revoked", d->revoked);
+	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:I,s:b,s:s?}", "id", d->id, "tenant_id",
+			 d->tenant_id, "name", d->name, "kind", d->kind, "cert_serial",
+			 d->cert_serial, "enrolled_us", (json_int_t)d->enrolled_us, "revoked",
+			 d->revoked, "site_id", d->site_id[0] ? d->site_id : NULL);
 }
 
 static int add_device(void *arg, const struct store_device *d)
@@ -144,6 +146,88 @@ void api_device_revoke(struct http_req *r)
 	}
 	api_audit(r, d.tenant_id, "device.revoke", d.id, d.name);
 	http_reply_json(r, 200, device_json(&d));
+}
+
+void api_device_update(struct http_req *r)
+{
+	struct store_device d;
+	json_t *o = http_body_json(r);
+	if (!o)
+		return;
+	json_t *site = json_object_get(o, "site_id");
+	const char *id = http_param(r, "device");
+	int s;
+	if (!site || !(json_is_null(site) || json_is_string(site))) {
+		http_error(r, 400, "bad_value", "'site_id' must be a site id of the tenant, or null");
+	} else if ((s = store_device_set_site(r->srv->store, r->tenant.id, id,
+					      json_string_value(site))) < 0 ||
+		   (s = store_device_get(r->srv->store, r->tenant.id, id, &d)) < 0) {
+		api_store_error(r, s, "device or site");
+	} else {
+		api_audit(r, d.tenant_id, "device.site", d.id, d.site_id);
+		http_reply_json(r, 200, device_json(&d));
+	}
+	json_decref(o);
+}
+
+static json_t *site_json(const struct store_site *site)
+{
+	return json_pack("{s:s,s:s,s:I}", "id", site->id, "name", site->name, "created_us",
+			 (json_int_t)site->created_us);
+}
+
+static int add_site(void *arg, const struct store_site *site)
+{
+	return json_array_append_new(arg, site_json(site)) < 0 ? STORE_ERR : 0;
+}
+
+void api_site_list(struct http_req *r)
+{
+	json_t *list = json_array();
+	int s = store_site_list(r->srv->store, r->tenant.id, add_site, list);
+	if (s < 0) {
+		json_decref(list);
+		api_store_error(r, s, "site");
+		return;
+	}
+	http_reply_json(r, 200, json_pack("{s:o}", "sites", list));
+}
+
+void api_site_create(struct http_req *r)
+{
+	struct store_site site = { 0 };
+	json_t *o = http_body_json(r);
+	if (!o)
+		return;
+	const char *name = api_str(r, o, "name", STORE_NAME_MAX, true);
+	if (name && !*name) {
+		http_error(r, 400, "bad_value", "'name' must not be empty");
+	} else if (name) {
+		ot_strlcpy(site.tenant_id, r->tenant.id, sizeof(site.tenant_id));
+		token_uuid(site.id);
+		ot_strlcpy(site.name, name, sizeof(site.name));
+		site.created_us = srv_now_us();
+		int s = store_site_add(r->srv->store, &site);
+		if (s < 0) {
+			api_store_error(r, s, "site name");
+		} else {
+			api_audit(r, site.tenant_id, "site.add", site.id, site.name);
+			http_reply_json(r, 201, site_json(&site));
+		}
+	}
+	json_decref(o);
+}
+
+void api_site_delete(struct http_req *r)
+{
+	const char *id = http_param(r, "site");
+	int s = store_site_remove(r->srv->store, r->tenant.id, id);
+	if (s < 0) {
+		api_store_error(r, s, "site");
+		return;
+	}
+	api_audit(r, r->tenant.id, "site.remove", id, NULL);
+	http_reply_json(r, 200, json_pack("{s:b}", "ok", 1));
 }
 
 void api_enroll_token_create(struct http_req *r)

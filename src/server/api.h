@@ -57,6 +57,10 @@ void api_tenant_update(struct http_req *r);
 void api_device_list(struct http_req *r);
 void api_device_get(struct http_req *r);
 void api_device_revoke(struct http_req *r);
+void api_device_update(struct http_req *r);
+void api_site_list(struct http_req *r);
+void api_site_create(struct http_req *r);
+void api_site_delete(struct http_req *r);
 void api_enroll_token_create(struct http_req *r);
 void api_audit_list(struct http_req *r);
 /* api-eventlist.c: a tenant's events, filtered and paged */

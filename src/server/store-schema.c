@@ -125,6 +125,8 @@ static const char *const steps[] = {
 	"  ts_us BIGINT NOT NULL, attempt INTEGER NOT NULL, outcome TEXT NOT NULL,"
 	"  next_us BIGINT, detail TEXT);"
 	"CREATE INDEX notify_log_notification ON notify_log (tenant_id, notification_id, id);",
+	/* 5: a site's name is unique within its tenant */
+	"CREATE UNIQUE INDEX sites_name ON sites (tenant_id, name);",
 };
 
 /* The step with the backend's words in place of {serial} and {blob}. */

@@ -92,7 +92,7 @@ out:
 	return rc;
 }
 
-#define DEVICE_COLS "tenant_id, id, name, kind, cert_serial, enrolled_us, revoked"
+#define DEVICE_COLS "tenant_id, id, name, kind, cert_serial, enrolled_us, revoked, site_id"
 
 static void read_device(const struct store_row *r, struct store_device *d)
 {
@@ -103,6 +103,7 @@ static void read_device(const struct store_row *r, struct store_device *d)
 	store_col_copy(r, 4, d->cert_serial, sizeof(d->cert_serial));
 	d->enrolled_us = store_col_int(r, 5);
 	d->revoked = store_col_int(r, 6) != 0;
+	store_col_copy(r, 7, d->site_id, sizeof(d->site_id));
 }
 
 static int one_device(void *arg, const struct store_row *r)

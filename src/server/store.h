@@ -63,6 +63,15 @@ struct store_device {
 	char cert_serial[41];      /* hex, as in the certificate */
 	int64_t enrolled_us;
 	bool revoked;
+	char site_id[STORE_ID_LEN]; /* "" when not placed at a site */
+};
+
+/* A place of a tenant (a shop, an office) where devices are. */
+struct store_site {
+	char tenant_id[STORE_ID_LEN];
+	char id[STORE_ID_LEN];
+	char name[STORE_NAME_MAX + 1];
+	int64_t created_us;
 };
 
 /* A hashed enrollment token (the token itself is never stored). */
@@ -129,6 +138,16 @@ int store_device_revoke(struct store *s, const char *tenant_id, const char *id, 
 			struct store_device *out);
 /* Set how many days the tenant's events are kept (0: the default). */
 int store_tenant_set_retention(struct store *s, const char *tenant_id, unsigned days);
+/* Sites (store-site.c): add (STORE_EXISTS for a name the tenant has
+ * already), list by name, remove (its devices then belong to no site). */
+int store_site_add(struct store *s, const struct store_site *site);
+int store_site_list(struct store *s, const char *tenant_id,
+		    int (*cb)(void *arg, const struct store_site *site), void *arg);
+int store_site_remove(struct store *s, const char *tenant_id, const char *id);
+/* Place a device at a site of its tenant (site_id NULL: at none);
+ * STORE_NOTFOUND when the device or the site is not the tenant's. */
+int store_device_set_site(struct store *s, const char *tenant_id, const char *device_id,
+			  const char *site_id);
 /* cb for each tenant, by name (a negative return stops). */
 int store_tenant_list(struct store *s, int (*cb)(void *arg, const struct store_tenant *t),
 		      void *arg);

@@ -277,8 +277,21 @@ def run(check, srv, t, otasuked):
         s, r, _ = ub.call("GET", "/api/v1/tenants/%s/incidents?%s=%s"
                           % (tb, arg, urllib.parse.quote(val)))
         check("incidents %s=%s: 400" % (arg, val), s == 400 and arg in r.get("message", ""))
+    s, r, _ = ub.call("POST", "/api/v1/tenants/%s/sites" % tb, {"name": "本店 " + EVIL})
+    check("B's admin adds a site", s == 201 and r["name"] == "本店 " + EVIL)
+    b_site = r["id"]
+    s, r, _ = ub.call("POST", "/api/v1/tenants/%s/sites" % tb, {"name": "本店 " + EVIL})
+    check("the same site name again: 409", s == 409)
+    s, r, _ = ub.call("PATCH", "/api/v1/tenants/%s/devices/%s" % (tb, dev["device_id"]),
+                      {"site_id": b_site})
+    check("B's device placed at the site", s == 200 and r["site_id"] == b_site)
+    s, r, _ = admin.call("POST", "/api/v1/tenants/%s/sites" % ta, {"name": "A's shop"})
+    s, r, _ = ub.call("PATCH", "/api/v1/tenants/%s/devices/%s" % (tb, dev["device_id"]),
+                      {"site_id": r["id"]})
+    check("... but not at a site of tenant A: 404", s == 404)
     ids = {"tenant": tb, "user": b_user, "device": dev["device_id"], "event": str(event_id),
-           "token": b_token_id, "incident": inc.get("id", "x"), "contact": b_contact}
+           "token": b_token_id, "incident": inc.get("id", "x"), "contact": b_contact,
+           "site": b_site}
 
     def fill(path):
         return re.sub(r"\{(\w+)\}", lambda m: ids[m.group(1)], path)

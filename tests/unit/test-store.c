@@ -450,6 +450,50 @@ static void test_retention(void **state)
 	store_close(s);
 }
 
+static int count_site(void *arg, const struct store_site *site)
+{
+	(*(int *)arg)++;
+	return 0;
+}
+
+static void test_sites(void **state)
+{
+	struct store *s = open_store();
+	struct store_tenant a, b;
+	struct store_device d, got;
+	struct store_site sa = { 0 }, sb = { 0 };
+	int n = 0;
+	new_tenant(s, "sites-a", &a);
+	new_tenant(s, "sites-b", &b);
+	new_device(s, a.id, "gw", &d);
+	strcpy(sa.tenant_id, a.id);
+	token_uuid(sa.id);
+	strcpy(sa.name, "本店'; DROP TABLE sites;--");
+	strcpy(sb.tenant_id, b.id);
+	token_uuid(sb.id);
+	strcpy(sb.name, sa.name);
+	assert_int_equal(store_site_add(s, &sa), STORE_OK);
+	/* the same name in another tenant is another site; in the same, refused */
+	assert_int_equal(store_site_add(s, &sb), STORE_OK);
+	token_uuid(sb.id);
+	strcpy(sb.tenant_id, a.id);
+	assert_int_equal(store_site_add(s, &sb), STORE_EXISTS);
+	assert_int_equal(store_site_list(s, a.id, count_site, &n), STORE_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_device_set_site(s, a.id, d.id, sa.id), STORE_OK);
+	assert_int_equal(store_device_get(s, a.id, d.id, &got), STORE_OK);
+	assert_string_equal(got.site_id, sa.id);
+	/* another tenant's site, or another tenant's device: not found */
+	assert_int_equal(store_device_set_site(s, a.id, d.id, "no-such-site"), STORE_NOTFOUND);
+	assert_int_equal(store_device_set_site(s, b.id, d.id, NULL), STORE_NOTFOUND);
+	/* removing the site takes the device off it */
+	assert_int_equal(store_site_remove(s, b.id, sa.id), STORE_NOTFOUND);
+	assert_int_equal(store_site_remove(s, a.id, sa.id), STORE_OK);
+	assert_int_equal(store_device_get(s, a.id, d.id, &got), STORE_OK);
+	assert_string_equal(got.site_id, "");
+	store_close(s);
+}
+
 static void test_audit(void **state)
 {
 	struct store *s = open_store();
@@ -468,6 +512,7 @@ int main(void)
 		cmocka_unit_test(test_batches),
 		cmocka_unit_test(test_concurrent_batches),
 		cmocka_unit_test(test_retention),
+		cmocka_unit_test(test_sites),
 		cmocka_unit_test(test_audit),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
