@@ -32,18 +32,17 @@
 #include "../../src/server/store-incident.h"
 #include "../../src/server/token.h"
 #include "../../src/lib/log.h"
+#include "store-fixture.h"
 
 #define HOUR 3600000000LL
 #define T0 1700000000000000LL
 
-static char dir[64];
-static char dbpath[128];
-static struct store_params params;
+static struct store_fixture fx;
 static struct classmap *classes;
 
 static int group_setup(void **state)
 {
-	const char *backend = getenv("OT_STORE_BACKEND"), *root = getenv("OT_SOURCE_ROOT");
+	const char *root = getenv("OT_SOURCE_ROOT");
 	char path[512];
 	ot_log_init("test-incident");
 	if (token_init() < 0 || !root)
@@ -52,30 +51,13 @@ static int group_setup(void **state)
 		 root);
 	if (!(classes = classmap_load(path)) || classmap_count(classes) < 30)
 		return -1;
-	params.backend = backend ? backend : "sqlite";
-	params.connections = 4;
-	if (!strcmp(params.backend, "postgresql")) {
-		if (!(params.pg_conninfo = getenv("OT_PG_CONNINFO")))
-			return -1;
-	} else {
-		strcpy(dir, "/tmp/test-incident-XXXXXX");
-		if (!mkdtemp(dir))
-			return -1;
-		snprintf(dbpath, sizeof(dbpath), "%s/store.db", dir);
-		params.sqlite_path = dbpath;
-	}
-	return 0;
+	return store_fixture_setup(&fx, "test-incident");
 }
 
 static int group_teardown(void **state)
 {
 	classmap_free(classes);
-	if (dir[0]) {
-		char cmd[128];
-		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-		return system(cmd) == 0 ? 0 : -1;
-	}
-	return 0;
+	return store_fixture_teardown(&fx);
 }
 
 static int read_int(void *arg, const struct store_row *r)
@@ -97,7 +79,7 @@ static int64_t count_q(struct store *s, struct store_q *q, const char *tenant)
 
 static bool is_pg(void)
 {
-	return !strcmp(params.backend, "postgresql");
+	return !strcmp(fx.params.backend, "postgresql");
 }
 
 /* A tenant and a device of it, straight into the tables. */
@@ -224,7 +206,7 @@ static const struct store_incident *by_key(const struct list *l, const char *key
 
 static void test_correlate(void **state)
 {
-	struct store *s = store_open(&params);
+	struct store *s = store_open(&fx.params);
 	struct place p, q;
 	struct list l;
 	assert_non_null(s);
@@ -301,7 +283,7 @@ static void *race(void *arg)
 
 static void test_concurrent(void **state)
 {
-	struct store *s = store_open(&params), *s2 = store_open(&params);
+	struct store *s = store_open(&fx.params), *s2 = store_open(&fx.params);
 	struct place p;
 	struct list l;
 	volatile bool stop = false;
@@ -338,7 +320,7 @@ static void test_holes(void **state)
 {
 	if (!is_pg())
 		skip();
-	struct store *s = store_open(&params);
+	struct store *s = store_open(&fx.params);
 	struct place p;
 	struct list l;
 	struct store_conn c;
@@ -425,7 +407,7 @@ static int collect_timeline(void *arg, const struct store_timeline *t)
 
 static void test_operations(void **state)
 {
-	struct store *s = store_open(&params);
+	struct store *s = store_open(&fx.params);
 	struct place p, other;
 	struct list l;
 	struct alert a[5];
@@ -631,7 +613,7 @@ static int states(struct store *s, const char *tenant, const char *state)
 
 static void test_notify(void **state)
 {
-	struct store *s = store_open(&params);
+	struct store *s = store_open(&fx.params);
 	struct place p, q;
 	struct list l;
 	unsigned queued;
@@ -735,7 +717,7 @@ static void *claimer(void *arg)
 
 static void test_claims(void **state)
 {
-	struct store *s = store_open(&params), *s2 = store_open(&params);
+	struct store *s = store_open(&fx.params), *s2 = store_open(&fx.params);
 	struct place p;
 	pthread_t t1, t2;
 	char cid[STORE_ID_LEN];

@@ -22,53 +22,30 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "../../src/server/store.h"
+#include "store-fixture.h"
 #include "../../src/server/token.h"
 #include "../../src/lib/log.h"
 
-static char dir[64];
-static char dbpath[128];
-static struct store_params params;
+static struct store_fixture fx;
 
 static struct store *open_store(void)
 {
-	struct store *s = store_open(&params);
+	struct store *s = store_open(&fx.params);
 	assert_non_null(s);
 	return s;
 }
 
 static int group_setup(void **state)
 {
-	const char *backend = getenv("OT_STORE_BACKEND");
 	ot_log_init("test-store");
 	if (token_init() < 0)
 		return -1;
-	params.backend = backend ? backend : "sqlite";
-	params.connections = 4;
-	if (!strcmp(params.backend, "postgresql")) {
-		params.pg_conninfo = getenv("OT_PG_CONNINFO");
-		if (!params.pg_conninfo) {
-			fprintf(stderr, "OT_PG_CONNINFO is not set: run under tests/pg-run\n");
-			return -1;
-		}
-	} else {
-		strcpy(dir, "/tmp/test-store-XXXXXX");
-		if (!mkdtemp(dir))
-			return -1;
-		snprintf(dbpath, sizeof(dbpath), "%s/store.db", dir);
-		params.sqlite_path = dbpath;
-	}
-	return 0;
+	return store_fixture_setup(&fx, "test-store");
 }
 
 static int group_teardown(void **state)
 {
-	if (dir[0]) {
-		char cmd[128];
-		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-		return system(cmd) == 0 ? 0 : -1;
-	}
-	return 0;
+	return store_fixture_teardown(&fx);
 }
 
 /* A new tenant with a unique name built from prefix. */
