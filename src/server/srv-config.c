@@ -15,7 +15,7 @@ const struct cfg_key srv_cfg_keys[] = {
 	{ "logging.file", CFG_STR, NULL, 0, 0, "write diagnostics to this file instead of stderr" },
 
 	{ "tls.names", CFG_LIST, "localhost, 127.0.0.1", 0, 0, "host names and addresses devices reach the server by (put in the server certificate)" },
-	{ "http.threads", CFG_UINT, "4", 1, 256, "threads serving connections" },
+	{ "http.threads", CFG_UINT, "16", 1, 256, "threads serving connections (a batch holds its thread until its commit)" },
 	{ "http.max-connections", CFG_UINT, "10000", 1, 1000000, "connections open at once; more are refused until some close" },
 	{ "http.max-buffered", CFG_SIZE, "512mb", 1 << 20, GB(64), "request bodies held in memory at once, all connections together (503 beyond)" },
 	{ "http.timeout", CFG_UINT, "60", 1, 3600, "seconds a connection may stay idle" },
