@@ -35,55 +35,16 @@ static int add_event(void *arg, const struct store_event_row *e)
 	return json_array_append_new(p->list, o) < 0 ? STORE_ERR : 0;
 }
 
-/* A time argument (RFC 3339) into *us; false having answered 400. */
-static bool time_arg(struct http_req *r, const char *name, int64_t *us)
-{
-	const char *v = http_query(r, name);
-	if (!v)
-		return true;
-	if (srv_time_parse(v, strlen(v), us) < 0) {
-		http_error(r, 400, "bad_query", "'%s' must be a time such as 2026-11-22T09:30:00Z",
-			   name);
-		return false;
-	}
-	return true;
-}
-
-/* A number argument in [min, max] into *out; false having answered 400. */
-static bool num_arg(struct http_req *r, const char *name, uint64_t min, uint64_t max,
-		    uint64_t *out)
-{
-	const char *v = http_query(r, name);
-	if (!v)
-		return true;
-	if (ot_parse_u64(v, min, max, false, out) < 0) {
-		http_error(r, 400, "bad_query", "'%s' must be a whole number from %llu to %llu",
-			   name, (unsigned long long)min, (unsigned long long)max);
-		return false;
-	}
-	return true;
-}
-
-/* A text argument of at most max bytes, or NULL (absent or answered). */
-static const char *text_arg(struct http_req *r, const char *name, size_t max)
-{
-	const char *v = http_query(r, name);
-	if (v && (!*v || strlen(v) > max)) {
-		http_error(r, 400, "bad_query", "'%s' must be 1 to %zu bytes", name, max);
-		return NULL;
-	}
-	return v;
-}
-
 void api_event_list(struct http_req *r)
 {
 	struct store_event_filter f = { .tenant_id = r->tenant.id, .limit = PAGE_DEFAULT };
 	uint64_t before = 0, limit = PAGE_DEFAULT;
-	f.event_type = text_arg(r, "type", 32);
-	f.device_id = r->answered ? NULL : text_arg(r, "device", 64);
-	f.text = r->answered ? NULL : text_arg(r, "q", 200);
-	if (r->answered || !time_arg(r, "since", &f.since_us) || !time_arg(r, "until", &f.until_us) ||
-	    !num_arg(r, "before", 1, INT64_MAX, &before) || !num_arg(r, "limit", 1, PAGE_MAX, &limit))
+	if (!api_query_text(r, "type", 32, &f.event_type) ||
+	    !api_query_text(r, "device", 64, &f.device_id) ||
+	    !api_query_text(r, "q", 200, &f.text) || !api_query_time(r, "since", &f.since_us) ||
+	    !api_query_time(r, "until", &f.until_us) ||
+	    !api_query_u64(r, "before", 1, INT64_MAX, &before) ||
+	    !api_query_u64(r, "limit", 1, PAGE_MAX, &limit))
 		return;
 	f.before = (int64_t)before;
 	f.limit = (unsigned)limit;

@@ -46,57 +46,22 @@ static int add_incident(void *arg, const struct store_incident *i)
 	return json_array_append_new(p->list, incident_json(i)) < 0 ? STORE_ERR : 0;
 }
 
-/* A query argument: 0 when absent or good, -1 having answered 400. */
-static int int_arg(struct http_req *r, const char *name, uint64_t min, uint64_t max, int *out)
-{
-	const char *v = http_query(r, name);
-	uint64_t n;
-	if (!v)
-		return 0;
-	if (ot_parse_u64(v, min, max, false, &n) < 0) {
-		http_error(r, 400, "bad_query", "'%s' must be a number from %llu to %llu", name,
-			   (unsigned long long)min, (unsigned long long)max);
-		return -1;
-	}
-	*out = (int)n;
-	return 0;
-}
-
-static int time_arg(struct http_req *r, const char *name, int64_t *us)
-{
-	const char *v = http_query(r, name);
-	if (v && srv_time_parse(v, strlen(v), us) < 0) {
-		http_error(r, 400, "bad_query", "'%s' must be a time such as 2026-11-22T09:30:00Z",
-			   name);
-		return -1;
-	}
-	return 0;
-}
-
-static int text_arg(struct http_req *r, const char *name, size_t max, const char **out)
-{
-	const char *v = http_query(r, name);
-	if (v && (!*v || strlen(v) > max)) {
-		http_error(r, 400, "bad_query", "'%s' must be 1 to %zu bytes", name, max);
-		return -1;
-	}
-	*out = v;
-	return 0;
-}
-
 void api_incident_list(struct http_req *r)
 {
 	struct store_incident_filter f = { 0 };
 	struct store_incident_cursor after;
 	const char *cursor = NULL;
-	int limit = 50;
-	if (text_arg(r, "status", 16, &f.status) < 0 ||
-	    int_arg(r, "severity_min", 1, 4, &f.severity_min) < 0 ||
-	    int_arg(r, "severity_max", 1, 4, &f.severity_max) < 0 ||
-	    text_arg(r, "device", 64, &f.device_id) < 0 || time_arg(r, "since", &f.since_us) < 0 ||
-	    time_arg(r, "until", &f.until_us) < 0 || text_arg(r, "q", 200, &f.text) < 0 ||
-	    int_arg(r, "limit", 1, 1000, &limit) < 0 || text_arg(r, "after", 80, &cursor) < 0)
+	uint64_t sev_min = 0, sev_max = 0, limit = 50;
+	if (!api_query_text(r, "status", 16, &f.status) ||
+	    !api_query_u64(r, "severity_min", 1, 4, &sev_min) ||
+	    !api_query_u64(r, "severity_max", 1, 4, &sev_max) ||
+	    !api_query_text(r, "device", 64, &f.device_id) ||
+	    !api_query_time(r, "since", &f.since_us) || !api_query_time(r, "until", &f.until_us) ||
+	    !api_query_text(r, "q", 200, &f.text) || !api_query_u64(r, "limit", 1, 1000, &limit) ||
+	    !api_query_text(r, "after", 80, &cursor))
 		return;
+	f.severity_min = (int)sev_min;
+	f.severity_max = (int)sev_max;
 	if (f.status && strcmp(f.status, "open") && strcmp(f.status, "closed") &&
 	    !store_incident_status_known(f.status)) {
 		http_error(r, 400, "bad_query", "'status' must be open, closed, new, acknowledged, "

@@ -168,29 +168,21 @@ static json_t *token_obj(const struct store_api_token *t)
 		      t->revoked);
 }
 
-struct token_filter {
-	json_t *list;
-	const char *user_id;
-};
-
-static int own_token(void *arg, const struct store_api_token *t)
+static int add_token(void *arg, const struct store_api_token *t)
 {
-	struct token_filter *f = arg;
-	if (strcmp(t->user_id, f->user_id))
-		return 0;
-	return json_array_append_new(f->list, token_obj(t)) < 0 ? STORE_ERR : 0;
+	return json_array_append_new(arg, token_obj(t)) < 0 ? STORE_ERR : 0;
 }
 
 void api_token_list(struct http_req *r)
 {
-	struct token_filter f = { json_array(), r->user.id };
-	int s = store_api_token_list(r->srv->store, r->user.tenant_id, own_token, &f);
+	json_t *list = json_array();
+	int s = store_api_token_list(r->srv->store, r->user.tenant_id, r->user.id, add_token, list);
 	if (s < 0) {
-		json_decref(f.list);
+		json_decref(list);
 		api_store_error(r, s, "API token");
 		return;
 	}
-	http_reply_json(r, 200, json_pack("{s:o}", "api_tokens", f.list));
+	http_reply_json(r, 200, json_pack("{s:o}", "api_tokens", list));
 }
 
 void api_token_create(struct http_req *r)
@@ -225,31 +217,14 @@ out:
 	json_decref(o);
 }
 
-struct token_find {
-	const char *id, *user_id;
-	bool found;
-};
-
-static int find_token(void *arg, const struct store_api_token *t)
-{
-	struct token_find *f = arg;
-	if (!strcmp(t->id, f->id) && !strcmp(t->user_id, f->user_id))
-		f->found = true;
-	return 0;
-}
-
 void api_token_revoke(struct http_req *r)
 {
-	struct token_find f = { http_param(r, "token"), r->user.id, false };
-	int s = store_api_token_list(r->srv->store, r->user.tenant_id, find_token, &f);
-	if (s == STORE_OK && !f.found)
-		s = STORE_NOTFOUND;
-	if (s == STORE_OK)
-		s = store_api_token_revoke(r->srv->store, r->user.tenant_id, f.id);
+	const char *id = http_param(r, "token");
+	int s = store_api_token_revoke(r->srv->store, r->user.tenant_id, r->user.id, id);
 	if (s < 0) {
 		api_store_error(r, s, "API token");
 		return;
 	}
-	api_audit(r, r->user.tenant_id, "api_token.revoke", f.id, NULL);
+	api_audit(r, r->user.tenant_id, "api_token.revoke", id, NULL);
 	http_reply_json(r, 200, json_pack("{s:b}", "ok", 1));
 }

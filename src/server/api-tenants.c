@@ -257,13 +257,10 @@ static int add_audit(void *arg, const struct store_audit_row *a)
 
 void api_audit_list(struct http_req *r)
 {
-	const char *b = http_query(r, "before"), *l = http_query(r, "limit");
 	uint64_t before = 0, limit = 100;
-	if ((b && ot_parse_u64(b, 1, INT64_MAX, false, &before) < 0) ||
-	    (l && ot_parse_u64(l, 1, 1000, false, &limit) < 0)) {
-		http_error(r, 400, "bad_query", "'before' must be an id and 'limit' 1 to 1000");
+	if (!api_query_u64(r, "before", 1, INT64_MAX, &before) ||
+	    !api_query_u64(r, "limit", 1, 1000, &limit))
 		return;
-	}
 	json_t *list = json_array();
 	int s = store_audit_list(r->srv->store, http_param(r, "tenant") ? r->tenant.id : NULL,
 				 (int64_t)before, (unsigned)limit, add_audit, list);

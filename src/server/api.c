@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "srv-time.h"
+#include "../lib/util.h"
 
 #define SMALL 65536                /* the largest JSON body of the console's requests */
 
@@ -121,4 +122,38 @@ const char *api_str(struct http_req *r, json_t *o, const char *key, size_t max, 
 		return NULL;
 	}
 	return json_string_value(v);
+}
+
+bool api_query_time(struct http_req *r, const char *name, int64_t *us)
+{
+	const char *v = http_query(r, name);
+	if (v && srv_time_parse(v, strlen(v), us) < 0) {
+		http_error(r, 400, "bad_query", "'%s' must be a time such as 2026-11-22T09:30:00Z",
+			   name);
+		return false;
+	}
+	return true;
+}
+
+bool api_query_u64(struct http_req *r, const char *name, uint64_t min, uint64_t max,
+		   uint64_t *out)
+{
+	const char *v = http_query(r, name);
+	if (v && ot_parse_u64(v, min, max, false, out) < 0) {
+		http_error(r, 400, "bad_query", "'%s' must be a whole number from %llu to %llu",
+			   name, (unsigned long long)min, (unsigned long long)max);
+		return false;
+	}
+	return true;
+}
+
+bool api_query_text(struct http_req *r, const char *name, size_t max, const char **out)
+{
+	const char *v = http_query(r, name);
+	if (v && (!*v || strlen(v) > max)) {
+		http_error(r, 400, "bad_query", "'%s' must be 1 to %zu bytes", name, max);
+		return false;
+	}
+	*out = v;
+	return true;
 }

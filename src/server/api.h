@@ -89,6 +89,13 @@ void api_store_error(struct http_req *r, int err, const char *what);
 /* The tenant the request is about: the path's, else the user's own ("" for
  * the provider's staff). */
 const char *api_tenant_id(struct http_req *r);
+/* Query arguments: absent leaves *out as it is; a bad one is answered 400
+ * naming it and false returned.  A time is RFC 3339; a number is in
+ * [min, max]; a text has 1 to max bytes. */
+bool api_query_time(struct http_req *r, const char *name, int64_t *us);
+bool api_query_u64(struct http_req *r, const char *name, uint64_t min, uint64_t max,
+		   uint64_t *out);
+bool api_query_text(struct http_req *r, const char *name, size_t max, const char **out);
 /* A string member of o, or NULL having answered 400 (when required) or
  * when it is not a string or longer than max bytes. */
 const char *api_str(struct http_req *r, json_t *o, const char *key, size_t max, bool required);

@@ -208,8 +208,10 @@ static int token_and_user(void *arg, const struct store_row *r)
 int store_api_token_get(struct store *s, const char *hash, int64_t now_us,
 			struct store_api_token *t, struct store_user *u)
 {
-	STORE_Q(q, "UPDATE api_tokens SET used_us = ?2 WHERE hash = ?1 AND revoked = 0 "
-		   "AND expires_us > ?2");
+	/* used_us says when a token was last used, to the minute: it is not
+	 * written on every request */
+	STORE_Q(q, "UPDATE api_tokens SET used_us = ?2 WHERE hash = ?1 "
+		   "AND (used_us IS NULL OR used_us < CAST(?2 AS BIGINT) - 60000000)");
 	STORE_Q(q_get, "SELECT " TOKEN_COLS ", " USER_COLS " FROM api_tokens t JOIN users u "
 		       "ON u.tenant_id = t.tenant_id AND u.id = t.user_id "
 		       "WHERE t.hash = ?1 AND t.revoked = 0 AND t.expires_us > ?2 "
@@ -217,7 +219,8 @@ int store_api_token_get(struct store *s, const char *hash, int64_t now_us,
 	struct store_arg a[] = { A_TEXT(hash), A_INT(now_us) };
 	struct with_user w = { t, u };
 	int rc = store_one(s, &q_get, a, 2, token_and_user, &w);
-	if (rc == STORE_OK && store_exec(s, &q, a, 2) < 0)
+	if (rc == STORE_OK && (t->used_us == 0 || t->used_us < now_us - 60000000) &&
+	    store_exec(s, &q, a, 2) < 0)
 		rc = STORE_ERR;
 	return rc;
 }
@@ -235,21 +238,23 @@ static int each_token(void *arg, const struct store_row *r)
 	return c->cb(c->arg, &t);
 }
 
-int store_api_token_list(struct store *s, const char *tenant_id,
+int store_api_token_list(struct store *s, const char *tenant_id, const char *user_id,
 			 int (*cb)(void *arg, const struct store_api_token *t), void *arg)
 {
 	STORE_Q(q, "SELECT " TOKEN_COLS " FROM api_tokens t WHERE t.tenant_id = ?1 "
-		   "ORDER BY t.created_us, t.id");
-	struct store_arg a[] = { A_TEXT(tenant_id) };
+		   "AND t.user_id = ?2 ORDER BY t.created_us, t.id");
+	struct store_arg a[] = { A_TEXT(tenant_id), A_TEXT(user_id) };
 	struct token_cb c = { cb, arg };
-	int rc = store_query(s, &q, a, 1, each_token, &c);
+	int rc = store_query(s, &q, a, 2, each_token, &c);
 	return rc < 0 ? rc : STORE_OK;
 }
 
-int store_api_token_revoke(struct store *s, const char *tenant_id, const char *id)
+int store_api_token_revoke(struct store *s, const char *tenant_id, const char *user_id,
+			   const char *id)
 {
-	STORE_Q(q, "UPDATE api_tokens SET revoked = 1 WHERE tenant_id = ?1 AND id = ?2");
-	struct store_arg a[] = { A_TEXT(tenant_id), A_TEXT(id) };
-	int rc = store_exec(s, &q, a, 2);
+	STORE_Q(q, "UPDATE api_tokens SET revoked = 1 WHERE tenant_id = ?1 AND user_id = ?2 "
+		   "AND id = ?3");
+	struct store_arg a[] = { A_TEXT(tenant_id), A_TEXT(user_id), A_TEXT(id) };
+	int rc = store_exec(s, &q, a, 3);
 	return rc < 0 ? rc : rc == 0 ? STORE_NOTFOUND : STORE_OK;
 }

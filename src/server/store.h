@@ -248,13 +248,14 @@ int store_session_delete(struct store *s, const char *hash);
 int store_session_delete_user(struct store *s, const char *tenant_id, const char *user_id);
 
 /* API tokens: add; get a live, unrevoked one and its user (marking it
- * used); list a tenant's (cb); revoke by id within the tenant. */
+ * used); list a user's (cb); revoke one of a user's by id. */
 int store_api_token_add(struct store *s, const struct store_api_token *t);
 int store_api_token_get(struct store *s, const char *hash, int64_t now_us,
 			struct store_api_token *t, struct store_user *u);
-int store_api_token_list(struct store *s, const char *tenant_id,
+int store_api_token_list(struct store *s, const char *tenant_id, const char *user_id,
 			 int (*cb)(void *arg, const struct store_api_token *t), void *arg);
-int store_api_token_revoke(struct store *s, const char *tenant_id, const char *id);
+int store_api_token_revoke(struct store *s, const char *tenant_id, const char *user_id,
+			   const char *id);
 
 /* A plain-words name of an error, for messages. */
 const char *store_strerror(int err);
